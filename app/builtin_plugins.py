@@ -1,0 +1,24 @@
+"""Manifests of the plugins that ship with Watchfloor.
+
+Declared through the ``watchfloor.manifests`` entry point exactly like third-party plugins; this
+module must stay light (no imports of the plugins themselves).
+"""
+
+from app.plugins import PluginManifest
+from i18n import lazy_gettext
+
+MANIFESTS = (
+    PluginManifest(
+        id="demo",
+        kind="source",
+        title=lazy_gettext("Demo scenario"),
+        target="app.demo.source:DemoScenarioSource",
+        params={
+            "type": "object",
+            "properties": {
+                "scenario": {"type": "string", "description": "scenario file; bundled if empty"},
+                "speed": {"type": "number", "minimum": 0.1, "maximum": 60},
+            },
+        },
+    ),
+)

@@ -1,0 +1,1 @@
+"""The embedded demo: a bundled exercise scenario played as a live source."""

@@ -1,0 +1,175 @@
+"""The demo scenario file: timed injects and sensor series, turned into exercise records.
+
+Kept deliberately small; the trainer's full scenario format (conditions, every source) grows
+from this in the replay issue. Times in the file are seconds from the scenario's start; each
+loop of the scenario gets fresh identifiers so a long-running demo never overwrites itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.model import (
+    Alert,
+    Category,
+    Certainty,
+    Detection,
+    GeoPoint,
+    Observation,
+    Post,
+    Priority,
+    Severity,
+    Status,
+    Urgency,
+)
+from app.terminology import Terminology
+
+
+class ScenarioError(ValueError):
+    """The scenario file is unusable; the message names the file and the inject."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inject:
+    at_s: float
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    sensor_id: str
+    quantity: str
+    unit: str
+    every_s: float
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    title: str
+    duration_s: float
+    injects: tuple[Inject, ...]
+    series: tuple[Series, ...]
+
+    @classmethod
+    def load(cls, path: Path) -> Scenario:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            return cls.from_document(document)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ScenarioError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Scenario:
+        injects = tuple(
+            sorted(
+                (Inject(float(i["at"]), i["kind"], i["data"]) for i in document["injects"]),
+                key=lambda inject: inject.at_s,
+            )
+        )
+        unknown = {i.kind for i in injects} - set(_BUILDERS)
+        if unknown:
+            raise ScenarioError(f"unknown inject kind(s): {', '.join(sorted(unknown))}")
+        series = tuple(
+            Series(
+                s["sensor_id"],
+                s["quantity"],
+                s["unit"],
+                float(s["every_s"]),
+                tuple(float(v) for v in s["values"]),
+            )
+            for s in document.get("series", [])
+        )
+        return cls(document["title"], float(document["duration_s"]), injects, series)
+
+    def records_between(
+        self,
+        start_s: float,
+        end_s: float,
+        clock: Callable[[float], datetime],
+        loop: int,
+        terms: Terminology,
+    ) -> Iterator[Any]:
+        """Records whose scenario time lies in [start_s, end_s) of loop ``loop``; ``clock``
+        turns a scenario time into the wall-clock time the record carries."""
+        for index, inject in enumerate(self.injects):
+            if start_s <= inject.at_s < end_s:
+                when = clock(inject.at_s)
+                yield _BUILDERS[inject.kind](inject.data, f"demo-{loop}-{index}", when, terms)
+        for series in self.series:
+            first = int(-(-start_s // series.every_s))
+            for step in range(first, int(-(-end_s // series.every_s))):
+                value = series.values[step % len(series.values)]
+                yield Observation(
+                    identifier=f"demo-{loop}-{series.sensor_id}-{step}",
+                    sensor_id=series.sensor_id,
+                    time=clock(step * series.every_s),
+                    quantity=series.quantity,
+                    value=value,
+                    unit=series.unit,
+                    status=Status.EXERCISE,
+                )
+
+
+def _point(data: dict[str, Any]) -> GeoPoint | None:
+    location = data.get("point")
+    return GeoPoint(*location) if location else None
+
+
+def _alert(data: dict[str, Any], ident: str, when: datetime, terms: Terminology) -> Alert:
+    kind = terms.event_type(data["event_type"])
+    return Alert(
+        identifier=ident,
+        sender=data["sender"],
+        source_tool=data["source_tool"],
+        sent=when,
+        status=Status.EXERCISE,
+        event_type=kind.id,
+        category=Category(data.get("category", kind.category)),
+        headline=data["headline"],
+        description=data.get("description", ""),
+        urgency=Urgency(data.get("urgency", "Unknown")),
+        severity=Severity(data.get("severity", "Unknown")),
+        certainty=Certainty(data.get("certainty", "Unknown")),
+        point=_point(data),
+        priority=Priority(data.get("priority", kind.priority)),
+        confidence=float(data.get("confidence", 1.0)),
+    )
+
+
+def _detection(data: dict[str, Any], ident: str, when: datetime, _t: Terminology) -> Detection:
+    bbox = data.get("bbox")
+    return Detection(
+        identifier=ident,
+        detector_id=data["detector_id"],
+        source_id=data["source_id"],
+        time=when,
+        event_type=data["event_type"],
+        label=data["label"],
+        confidence=float(data["confidence"]),
+        bbox=tuple(bbox) if bbox else None,
+        point=_point(data),
+        status=Status.EXERCISE,
+    )
+
+
+def _post(data: dict[str, Any], ident: str, when: datetime, _t: Terminology) -> Post:
+    return Post(
+        identifier=ident,
+        platform=data["platform"],
+        author=data["author"],
+        text=data["text"],
+        time=when,
+        language=data.get("language"),
+        point=_point(data),
+        status=Status.EXERCISE,
+    )
+
+
+_BUILDERS = {"alert": _alert, "detection": _detection, "post": _post}

@@ -1,0 +1,69 @@
+"""``main.py --headless``: the core with no display, as a detector node or a soak test runs it."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from app.messages import SourceHealth
+from app.runtime import Core
+
+log = logging.getLogger(__name__)
+
+REPORT_EVERY_S = 10.0
+
+
+class _Tally:
+    """Counts what reached the hub, by record type, for the periodic log line."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def on_records(self, batch: Sequence[Any]) -> None:
+        with self._lock:
+            self.counts.update(type(r).__name__ for r in batch if not isinstance(r, SourceHealth))
+
+    def on_health(self, batch: Sequence[SourceHealth]) -> None:
+        for health in batch:
+            if health.last_error:
+                log.warning("%s is %s: %s", health.title, health.state, health.last_error)
+
+    def summary(self) -> str:
+        with self._lock:
+            parts = [f"{name}: {count}" for name, count in sorted(self.counts.items())]
+        return ", ".join(parts) or "no records yet"
+
+
+def run(core: Core, duration_s: float | None) -> int:
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    tally = _Tally()
+    subscriptions = [
+        core.hub.subscribe(object, tally.on_records),
+        core.hub.subscribe(SourceHealth, tally.on_health),
+    ]
+    deadline = None if duration_s is None else time.monotonic() + duration_s
+    log.info("Headless core running on %s", core.engine.url.render_as_string())
+    core.start()
+    try:
+        while not stop.is_set():
+            remaining = REPORT_EVERY_S if deadline is None else deadline - time.monotonic()
+            if remaining <= 0 or stop.wait(min(REPORT_EVERY_S, remaining)):
+                break
+            log.info("Received %s", tally.summary())
+    finally:
+        core.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for subscription in subscriptions:
+            subscription.cancel()
+    log.info("Stopped. Received %s", tally.summary())
+    return 0

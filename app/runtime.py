@@ -1,0 +1,67 @@
+"""The Qt-free core, assembled once: settings, store, hub, ingest, plugins and sources.
+
+The GUI and the headless detector node build exactly this object, so a node next to the cameras
+runs the same code as the console on the desk.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from app.hub import Hub
+from app.ingest import Ingest
+from app.messages import HealthState, SourceHealth
+from app.plugins import PluginRegistry
+from app.settings import Settings
+from app.sources import Source, SourceRunner
+from app.storage import RecordStore, create_engine_for, upgrade_schema
+
+log = logging.getLogger(__name__)
+
+
+class Core:
+    def __init__(self, settings: Settings, plugins: PluginRegistry | None = None) -> None:
+        self.settings = settings
+        self.hub = Hub()
+        self.engine = create_engine_for(settings.effective_database_url())
+        upgrade_schema(self.engine)
+        self.store = RecordStore(self.engine)
+        self.ingest = Ingest(self.store, self.hub)
+        self.plugins = plugins if plugins is not None else PluginRegistry.discover()
+        self.runner = SourceRunner(self.ingest, self.hub)
+        self.sources: list[Source] = []
+
+    def source_configs(self) -> list[dict[str, Any]]:
+        """Configured sources; the demo plays when nothing else is configured."""
+        configs = list(self.settings.sources)
+        if not configs and self.settings.demo:
+            configs.append({"plugin": "demo", "params": {"speed": self.settings.demo_speed}})
+        return configs
+
+    def start(self) -> None:
+        for config in self.source_configs():
+            source = self._build_source(config)
+            if source is not None:
+                self.sources.append(source)
+                self.runner.start(source)
+
+    def _build_source(self, config: dict[str, Any]) -> Source | None:
+        plugin_id = str(config.get("plugin", ""))
+        factory = self.plugins.load(plugin_id)
+        manifest = self.plugins.get(plugin_id)
+        title = str(manifest.title) if manifest else plugin_id
+        if factory is None:
+            problem = self.plugins.problems[-1].message if self.plugins.problems else ""
+            self.hub.publish(SourceHealth(plugin_id, title, HealthState.DOWN, problem))
+            return None
+        try:
+            return factory(**config.get("params", {}))
+        except Exception as exc:
+            log.exception("Cannot start source %s", plugin_id)
+            self.hub.publish(SourceHealth(plugin_id, title, HealthState.DOWN, str(exc)))
+            return None
+
+    def stop(self) -> None:
+        self.runner.stop()
+        self.engine.dispose()

@@ -1,0 +1,159 @@
+"""Tables, as SQLAlchemy 2.0 typed ORM classes. Any change here needs an Alembic revision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.storage.types import UTCDateTime
+
+ID = String(128)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class LocatedMixin:
+    """Point location as two plain columns, so that a bounding-box query needs no GIS extension."""
+
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class AlertRow(LocatedMixin, Base):
+    __tablename__ = "alerts"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(256))
+    source_tool: Mapped[str] = mapped_column(String(128), index=True)
+    sent: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    msg_type: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    event_type: Mapped[str] = mapped_column(String(64))
+    urgency: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    certainty: Mapped[str] = mapped_column(String(16))
+    headline: Mapped[str] = mapped_column(String(512))
+    description: Mapped[str] = mapped_column(Text)
+    area: Mapped[dict[str, Any] | None]
+    priority: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float]
+    evidence: Mapped[list[Any]]
+    references: Mapped[list[Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    stored: Mapped[datetime]
+
+    __table_args__ = (Index("ix_alerts_priority_sent", "priority", "sent"),)
+
+
+class DetectionRow(LocatedMixin, Base):
+    __tablename__ = "detections"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    detector_id: Mapped[str] = mapped_column(String(128))
+    source_id: Mapped[str] = mapped_column(String(128), index=True)
+    time: Mapped[datetime] = mapped_column(index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(128))
+    confidence: Mapped[float]
+    bbox: Mapped[list[Any] | None]
+    track_id: Mapped[str | None] = mapped_column(String(128))
+    snapshot_uri: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    stored: Mapped[datetime]
+
+
+class ObservationRow(Base):
+    __tablename__ = "observations"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    sensor_id: Mapped[str] = mapped_column(String(128))
+    time: Mapped[datetime]
+    quantity: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    stored: Mapped[datetime]
+
+    __table_args__ = (Index("ix_observations_sensor_time", "sensor_id", "time"),)
+
+
+class TrackRow(LocatedMixin, Base):
+    __tablename__ = "tracks"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(128))
+    time: Mapped[datetime] = mapped_column(index=True)
+    alt_m: Mapped[float | None]
+    cot_type: Mapped[str] = mapped_column(String(64))
+    callsign: Mapped[str] = mapped_column(String(128))
+    course_deg: Mapped[float | None]
+    speed_mps: Mapped[float | None]
+    status: Mapped[str] = mapped_column(String(16))
+    stored: Mapped[datetime]
+
+
+class PostRow(LocatedMixin, Base):
+    __tablename__ = "posts"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(128), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    time: Mapped[datetime] = mapped_column(index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    stored: Mapped[datetime]
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    title: Mapped[str] = mapped_column(String(512))
+    opened: Mapped[datetime] = mapped_column(index=True)
+    closed: Mapped[datetime | None]
+    priority: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(32))
+    alert_ids: Mapped[list[Any]]
+    commander: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    stored: Mapped[datetime]
+
+
+class CameraRow(LocatedMixin, Base):
+    __tablename__ = "cameras"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    uri: Mapped[str] = mapped_column(Text)
+    heading_deg: Mapped[float | None]
+    fov_deg: Mapped[float | None]
+
+
+class SensorRow(LocatedMixin, Base):
+    __tablename__ = "sensors"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    station: Mapped[str] = mapped_column(String(256))
+    quantity: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(32))
+    warning: Mapped[float | None]
+    alarm: Mapped[float | None]
+    interval_s: Mapped[float]
+
+
+class ZoneRow(Base):
+    __tablename__ = "zones"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(64))
+    polygon: Mapped[list[Any]]
