@@ -1,0 +1,159 @@
+"""Watchfloor's command line: the console, the headless core, and a screenshot tool.
+
+Exit codes: 0 success, 1 unexpected failure, 2 wrong usage, 3 unusable configuration
+(settings, database, scenario), 4 the screenshot could not be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG, EXIT_OUTPUT = 0, 1, 2, 3, 4
+
+log = logging.getLogger("watchfloor")
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be greater than zero")
+    return number
+
+
+def _size(value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not WIDTHxHEIGHT, e.g. 1600x900") from None
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise argparse.ArgumentTypeError(f"{value!r} is outside 320x240 to 7680x4320")
+    return width, height
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.settings import ROLES
+    from i18n import LANGUAGES
+
+    parser = argparse.ArgumentParser(
+        prog="watchfloor",
+        description="Situational-awareness console for city control rooms. With no command it "
+        "opens the console (on its embedded demo when no source is configured).",
+    )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="run the core with no display until Ctrl-C or --duration ends",
+    )
+    parser.add_argument(
+        "--duration",
+        type=_positive,
+        metavar="SECONDS",
+        help="with --headless: stop after this many seconds",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy database URL (default: SQLite in the user data folder)",
+    )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        metavar="FILE",
+        help="settings file (default: settings.json in the user config folder)",
+    )
+    parser.add_argument("--lang", choices=sorted(LANGUAGES), help="user-interface language")
+    parser.add_argument("--layout", choices=ROLES, help="role whose layout to open")
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="do not play the embedded demo when no source is configured",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging detail",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    shot = commands.add_parser("screenshot", help="open the window offscreen and save it as PNG")
+    shot.add_argument("--out", type=Path, required=True, metavar="FILE.png")
+    shot.add_argument("--lang", dest="shot_lang", choices=sorted(LANGUAGES))
+    shot.add_argument("--layout", dest="shot_layout", choices=ROLES)
+    shot.add_argument("--size", type=_size, default=(1600, 900), metavar="WxH")
+    shot.add_argument(
+        "--wait",
+        type=_positive,
+        default=4.0,
+        metavar="SECONDS",
+        help="how long the demo runs before the picture is taken",
+    )
+    return parser
+
+
+def _settings(args: argparse.Namespace):  # -> app.settings.Settings
+    from app import settings as settings_module
+
+    settings = settings_module.load(args.settings)
+    if args.db:
+        settings.database_url = args.db
+    if args.no_demo:
+        settings.demo = False
+    language = getattr(args, "shot_lang", None) or args.lang
+    role = getattr(args, "shot_layout", None) or args.layout
+    if language:
+        settings.language = language
+    if role:
+        settings.role = role
+    return settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.duration is not None and not args.headless:
+        parser.error("--duration only applies with --headless")
+    if args.headless and args.command:
+        parser.error(f"--headless cannot be combined with the {args.command!r} command")
+
+    from app.demo.scenario import ScenarioError
+    from app.settings import SettingsError
+    from app.storage import StorageError
+
+    try:
+        settings = _settings(args)
+        if args.headless:
+            from app import headless
+            from app.runtime import Core
+
+            return headless.run(Core(settings), args.duration)
+        from widgets.application import NoDisplayError, run_gui, take_screenshot
+
+        if args.command == "screenshot":
+            return take_screenshot(settings, args.out, args.size, args.wait)
+        try:
+            return run_gui(settings, settings_path=args.settings)
+        except NoDisplayError as exc:
+            print(f"watchfloor: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    except (SettingsError, StorageError, ScenarioError) as exc:
+        print(f"watchfloor: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:
+        print(f"watchfloor: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT if args.command == "screenshot" else EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

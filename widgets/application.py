@@ -1,0 +1,130 @@
+"""Starting the console: the QApplication, the core, the window, and orderly shutdown."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app import paths
+from app import settings as settings_module
+from app.runtime import Core
+from app.settings import Settings
+from app.terminology import default_terminology
+from widgets.facade import PanelContext
+from widgets.language import LanguageSwitcher
+from widgets.layouts import LayoutStore
+from widgets.qt_main_window import QtMainWindow
+from widgets.workers import QtHubBridge
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_OUTPUT = 0, 4
+
+
+def create_application() -> QApplication:
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Watchfloor")
+    app.setOrganizationName("Watchfloor")
+    app.setStyle("Fusion")
+    app.setStyleSheet(resources.files("resources").joinpath("style/console.qss").read_text("utf-8"))
+    return app
+
+
+@dataclass
+class Console:
+    """One open console: what must be shut down together, in order."""
+
+    core: Core
+    bridge: QtHubBridge
+    window: QtMainWindow
+    languages: LanguageSwitcher
+
+    def shutdown(self) -> None:
+        self.core.stop()
+        self.bridge.close()
+
+
+def open_console(app: QApplication, settings: Settings, layouts: LayoutStore) -> Console:
+    languages = LanguageSwitcher(app)
+    languages.apply(settings.language)
+    core = Core(settings)
+    bridge = QtHubBridge(core.hub)
+    context = PanelContext(bridge.gui_hub, core.hub, default_terminology())
+    window = QtMainWindow(context, settings.role, layouts)
+    bridge.setParent(window)
+    window.sig_language_requested.connect(languages.apply)
+    return Console(core, bridge, window, languages)
+
+
+class NoDisplayError(RuntimeError):
+    """The console was asked to open a window where there is no screen to open it on."""
+
+
+def _require_display() -> None:
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise NoDisplayError(
+            "no display to open the console on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+            "run it in a desktop session, or use 'main.py screenshot' or 'main.py --headless'"
+        )
+
+
+def run_gui(settings: Settings, settings_path: Path | None = None) -> int:
+    _require_display()
+    app = create_application()
+    console = open_console(app, settings, LayoutStore(paths.data_dir()))
+    console.window.show()
+    console.core.start()
+    try:
+        code = app.exec()
+    finally:
+        console.shutdown()
+    from i18n import current_language
+
+    settings.language, settings.role = current_language(), console.window.role
+    try:
+        settings_module.save(settings, settings_path)
+    except OSError as exc:
+        log.error("Could not save settings: %s", exc)
+    return code
+
+
+def take_screenshot(settings: Settings, out: Path, size: tuple[int, int], wait_s: float) -> int:
+    """Opens the window offscreen on the role's default layout, lets the sources run, saves a
+    PNG. The operator's own saved layout is neither used nor changed."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out.parent.mkdir(parents=True, exist_ok=True)  # fails early, with a clear OSError
+    app = create_application()
+    with tempfile.TemporaryDirectory(prefix="watchfloor-shot-") as scratch:
+        console = open_console(app, settings, LayoutStore(Path(scratch)))
+        console.window.resize(*size)
+        console.window.show()
+        console.core.start()
+        saved: list[bool] = []
+
+        def grab() -> None:
+            try:
+                saved.append(console.window.grab().save(str(out), "PNG"))
+            finally:
+                console.window.close()
+
+        QTimer.singleShot(int(wait_s * 1000), grab)
+        try:
+            app.exec()
+        finally:
+            console.shutdown()
+    if not saved or not saved[0]:
+        log.error("Could not write the screenshot to %s", out)
+        return EXIT_OUTPUT
+    log.info("Saved %s", out)
+    return EXIT_OK

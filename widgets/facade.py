@@ -1,0 +1,27 @@
+"""What a panel may use of the application: a narrow facade, never the main window itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from app.hub import Hub, Subscription
+from app.terminology import Terminology
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """``gui_hub`` delivers on the GUI thread; ``core_hub`` is for publishing (selection)."""
+
+    gui_hub: Hub
+    core_hub: Hub
+    terminology: Terminology
+
+    def subscribe(self, kind: type[T], callback: Callable[[Sequence[T]], None]) -> Subscription:
+        return self.gui_hub.subscribe(kind, callback)
+
+    def publish(self, *messages: object) -> None:
+        self.core_hub.publish(*messages)

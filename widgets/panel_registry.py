@@ -1,0 +1,25 @@
+"""Every panel the console can show. A panel is added by listing its class here (or, later,
+through a plugin manifest); the main window and the layouts only ever read this list."""
+
+from __future__ import annotations
+
+from widgets.qt_alerts import QtAlertsPanel
+from widgets.qt_map import QtMapPanel
+from widgets.qt_panel import QtPanel
+from widgets.qt_sensors import QtSensorsPanel
+from widgets.qt_social import QtSocialPanel
+from widgets.qt_timeline import QtTimelinePanel
+from widgets.qt_video import QtVideoPanel
+
+PANELS: tuple[type[QtPanel], ...] = (
+    QtMapPanel,
+    QtVideoPanel,
+    QtAlertsPanel,
+    QtSensorsPanel,
+    QtSocialPanel,
+    QtTimelinePanel,
+)
+
+
+def panel_ids() -> list[str]:
+    return [panel.ID for panel in PANELS]

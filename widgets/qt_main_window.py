@@ -1,0 +1,174 @@
+"""The console's main window: docks built from the panel declarations, menus, status bar.
+
+It knows panels only through ``PANELS`` and their class attributes, and layouts only as data,
+so adding a panel never means editing this file.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QWidget
+
+from app.settings import ROLES
+from i18n import LANGUAGES, current_language, gettext, lazy_gettext
+from widgets.facade import PanelContext
+from widgets.layouts import LayoutStore, RoleLayout, apply_role_layout
+from widgets.panel_registry import PANELS
+from widgets.qt_exercise_banner import QtExerciseBanner
+from widgets.qt_panel import QtPanel
+from widgets.qt_status import QtStatusBar
+
+log = logging.getLogger(__name__)
+
+ROLE_NAMES = {
+    "operator": lazy_gettext("Operator"),
+    "commander": lazy_gettext("Incident commander"),
+    "trainer": lazy_gettext("Trainer"),
+}
+
+
+class QtMainWindow(QMainWindow):
+    sig_language_requested = Signal(str)
+    sig_role_changed = Signal(str)
+
+    def __init__(
+        self, context: PanelContext, role: str, layouts: LayoutStore, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("watchfloorMainWindow")
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            self.dockOptions()
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
+        self.role = role
+        self.layouts = layouts
+        self.panels: dict[str, QtPanel] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self.banner = QtExerciseBanner(context, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner)
+        for panel_class in PANELS:
+            self._add_panel(panel_class(context, self))
+        self.setStatusBar(QtStatusBar(context, self))
+        self._build_menus()
+        if not self.layouts.restore(self, role):
+            self.apply_default_layout(role)
+        self.retranslate()
+
+    def _add_panel(self, panel: QtPanel) -> None:
+        dock = QDockWidget(self)
+        dock.setObjectName(panel.ID)  # saveState/restoreState find docks by objectName
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(panel.DEFAULT_AREA, dock)
+        if panel.TABIFY_WITH in self.docks:
+            self.tabifyDockWidget(self.docks[panel.TABIFY_WITH], dock)
+        self.panels[panel.ID] = panel
+        self.docks[panel.ID] = dock
+
+    def apply_default_layout(self, role: str) -> None:
+        apply_role_layout(self, self.docks, RoleLayout.load(role))
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.quit_action = QAction(self, shortcut=QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+
+        self.view_menu = bar.addMenu("")
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.layout_menu = self.view_menu.addMenu("")
+        self.role_group = QActionGroup(self)
+        self.role_actions: dict[str, QAction] = {}
+        for role in ROLES:
+            action = QAction(self, checkable=True, checked=role == self.role)
+            action.triggered.connect(lambda _=False, r=role: self.switch_role(r))
+            self.role_group.addAction(action)
+            self.layout_menu.addAction(action)
+            self.role_actions[role] = action
+        self.layout_menu.addSeparator()
+        self.reset_layout_action = QAction(self)
+        self.reset_layout_action.triggered.connect(lambda: self.apply_default_layout(self.role))
+        self.layout_menu.addAction(self.reset_layout_action)
+
+        self.language_menu = bar.addMenu("")
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, language in LANGUAGES.items():
+            # Each language is named in itself, so anyone can find their way back.
+            action = QAction(language.native_name, self, checkable=True)
+            action.setData(code)
+            action.triggered.connect(lambda _=False, c=code: self.sig_language_requested.emit(c))
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+
+        self.help_menu = bar.addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self._show_about)
+        self.help_menu.addAction(self.about_action)
+
+    def switch_role(self, role: str) -> None:
+        """Saves the current role's arrangement, then opens the new role's own (or default)."""
+        if role == self.role:
+            return
+        self.layouts.save(self, self.role)
+        self.role = role
+        self.role_actions[role].setChecked(True)
+        if not self.layouts.restore(self, role):
+            self.apply_default_layout(role)
+        self.sig_role_changed.emit(role)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        role_name = str(ROLE_NAMES[self.role])
+        self.setWindowTitle(gettext("Watchfloor: {role}").format(role=role_name))
+        self.file_menu.setTitle(gettext("&File"))
+        self.quit_action.setText(gettext("&Quit"))
+        self.view_menu.setTitle(gettext("&View"))
+        self.layout_menu.setTitle(gettext("&Layout"))
+        for role, action in self.role_actions.items():
+            action.setText(str(ROLE_NAMES[role]))
+        self.reset_layout_action.setText(gettext("&Reset to the role's default layout"))
+        self.language_menu.setTitle(gettext("L&anguage"))
+        self.language_actions[current_language()].setChecked(True)
+        self.help_menu.setTitle(gettext("&Help"))
+        self.about_action.setText(gettext("&About Watchfloor"))
+        for panel_id, dock in self.docks.items():
+            dock.setWindowTitle(str(self.panels[panel_id].TITLE))
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            gettext("About Watchfloor"),
+            gettext("Watchfloor: situational awareness for city control rooms."),
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.layouts.save(self, self.role)
+        status = self.statusBar()
+        if isinstance(status, QtStatusBar):
+            status.stop()
+        super().closeEvent(event)
+
+
+def menu_titles(window: QtMainWindow) -> list[str]:
+    return [
+        action.text() for action in window.menuBar().actions() if isinstance(action.menu(), QMenu)
+    ]
