@@ -1,0 +1,72 @@
+"""Fixtures for the whole suite.
+
+Every test gets its own ``WATCHFLOOR_HOME`` (no test touches a real user's data), starts in
+English, and fails if it leaves a thread or an active Qt timer behind: a leaked worker in a
+24-hour console is a slow leak of CPU and memory, so the suite treats it as a bug.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MEDIA = REPO.parent / "shared" / "media"
+THREAD_GRACE_S = 3.0
+
+
+@pytest.fixture(autouse=True)
+def watchfloor_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("WATCHFLOOR_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    from i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")
+
+
+def _active_qt_timers() -> list[object]:
+    if "PySide6.QtCore" not in sys.modules:
+        return []
+    import shiboken6
+    from PySide6.QtCore import QTimer
+
+    return [
+        timer
+        for timer in gc.get_objects()
+        if isinstance(timer, QTimer) and shiboken6.isValid(timer) and timer.isActive()
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads_or_timers() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_GRACE_S
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    while leaked and time.monotonic() < deadline:
+        time.sleep(0.05)
+        leaked = [t for t in leaked if t.is_alive()]
+    timers = _active_qt_timers()
+    problems = [f"thread {t.name!r}" for t in leaked]
+    problems += [f"active QTimer {t!r} (parent {t.parent()!r})" for t in timers]
+    if problems:
+        for timer in timers:
+            timer.stop()  # do not let one test's leak fail every later test
+        pytest.fail("test left running: " + ", ".join(problems), pytrace=False)

@@ -1,0 +1,144 @@
+"""``main.py`` as an operator or a node's service manager runs it: real processes, real files."""
+
+import os
+import sqlite3
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_help_lists_every_mode() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("--headless", "--duration", "--db", "screenshot"):
+        assert word in result.stdout
+    assert "--size" in run("screenshot", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--duration", "5"], "only applies with --headless"),
+        (["--headless", "--duration", "-1"], "greater than zero"),
+        (["--headless", "--duration", "soon"], "not a number"),
+        (["--lang", "tlh"], "invalid choice"),
+        (["screenshot"], "--out"),
+        (["screenshot", "--out", "x.png", "--size", "big"], "WIDTHxHEIGHT"),
+        (["--headless", "screenshot", "--out", "x.png"], "cannot be combined"),
+    ],
+)
+def test_wrong_usage_exits_2_with_the_reason(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_headless_runs_the_demo_into_the_given_database(tmp_path: Path) -> None:
+    database = tmp_path / "node.db"
+    result = run("--headless", "--duration", "3", "--db", f"sqlite:///{database}")
+    assert result.returncode == 0, result.stderr
+    assert "Stopped. Received" in result.stderr
+    with sqlite3.connect(database) as connection:
+        stored = connection.execute("SELECT count(*) FROM observations").fetchone()[0]
+        statuses = {row[0] for row in connection.execute("SELECT status FROM posts")}
+    assert stored >= 1
+    assert statuses <= {"Exercise"}
+
+
+def test_headless_with_no_source_still_runs_and_stops() -> None:
+    result = run("--headless", "--no-demo", "--duration", "1")
+    assert result.returncode == 0, result.stderr
+    assert "no records yet" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--db", "not a url"], "not valid"),
+        (["--db", "nosuchdialect://x/y"], "cannot open database"),
+    ],
+)
+def test_unusable_configuration_exits_3(args: list[str], message: str) -> None:
+    result = run("--headless", "--duration", "1", *args)
+    assert result.returncode == 3
+    assert message in result.stderr
+
+
+def test_broken_settings_file_exits_3_naming_the_file(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text("{oops")
+    result = run("--headless", "--duration", "1", "--settings", str(settings))
+    assert result.returncode == 3
+    assert str(settings) in result.stderr
+
+
+def test_gui_without_a_display_says_what_to_do(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    result = subprocess.run(
+        [sys.executable, str(REPO / "main.py")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert "no display" in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "layout"), [("en", "operator"), ("ar", "commander")])
+def test_screenshot_saves_the_window_at_the_asked_size(
+    tmp_path: Path, lang: str, layout: str
+) -> None:
+    out = tmp_path / "shots" / f"{lang}.png"
+    result = run(
+        "screenshot",
+        "--out",
+        str(out),
+        "--lang",
+        lang,
+        "--layout",
+        layout,
+        "--size",
+        "1280x800",
+        "--wait",
+        "1.5",
+    )
+    assert result.returncode == 0, result.stderr
+    assert png_size(out) == (1280, 800)
+
+
+def test_screenshot_to_an_unwritable_place_exits_4(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run("screenshot", "--out", str(blocker / "sub" / "x.png"), "--wait", "0.5")
+    assert result.returncode == 4
