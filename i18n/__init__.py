@@ -22,7 +22,7 @@ from i18n.catalogs import (
     remove_language_listener,
     set_language,
 )
-from i18n.formatting import format_datetime, format_decimal, format_time
+from i18n.formatting import format_datetime, format_decimal, format_time, isolate
 
 _ = gettext
 
@@ -46,6 +46,7 @@ __all__ = [
     "format_time",
     "gettext",
     "is_rtl",
+    "isolate",
     "lazy_gettext",
     "ngettext",
     "remove_language_listener",
