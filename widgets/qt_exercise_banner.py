@@ -33,7 +33,7 @@ class QtExerciseBanner(QToolBar):
         self._label.setObjectName("exerciseBannerText")
         self._label.setStyleSheet(
             f"background:{style.colour}; color:white; font-weight:bold; font-size:15px;"
-            "padding:4px; letter-spacing:2px;"
+            "padding:4px;"  # no letter-spacing: it breaks the joining of Arabic letters
         )
         self._label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.addWidget(self._label)

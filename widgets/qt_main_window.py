@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from app.settings import ROLES
 from i18n import LANGUAGES, current_language, gettext, lazy_gettext
@@ -166,9 +166,3 @@ class QtMainWindow(QMainWindow):
         if isinstance(status, QtStatusBar):
             status.stop()
         super().closeEvent(event)
-
-
-def menu_titles(window: QtMainWindow) -> list[str]:
-    return [
-        action.text() for action in window.menuBar().actions() if isinstance(action.menu(), QMenu)
-    ]

@@ -3,7 +3,7 @@
 from PySide6.QtCore import Qt
 
 from app.model import Alert, Detection, Post, Track
-from i18n import lazy_gettext
+from i18n import isolate, lazy_gettext
 from widgets.qt_pending_panel import QtPendingPanel
 
 
@@ -21,4 +21,6 @@ class QtMapPanel(QtPendingPanel):
 
     def describe(self, record):  # type: ignore[no-untyped-def]
         point = record.point
-        return f"{super().describe(record)} ({point.lat:.4f}, {point.lon:.4f})"
+        # Coordinates read left to right in every language, Arabic included.
+        where = isolate(f"({point.lat:.4f}, {point.lon:.4f})", ltr=True)
+        return f"{super().describe(record)} {where}"

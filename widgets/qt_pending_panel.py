@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.model import Post, Status, Track
-from i18n import format_datetime, gettext, ngettext
+from i18n import format_datetime, gettext, isolate, ngettext
 from i18n.catalogs import LazyString
 from widgets.facade import PanelContext
 from widgets.qt_panel import QtPanel
@@ -73,7 +73,7 @@ class QtPendingPanel(QtPanel):
             return
         text = ngettext("{count} record received.", "{count} records received.", self._count)
         newest = gettext("Newest: {what}, {when}").format(
-            what=self.describe(self._newest), when=_when(self._newest.time)
+            what=isolate(self.describe(self._newest)), when=isolate(_when(self._newest.time))
         )
         exercise = gettext("(exercise)") if self._newest.status is Status.EXERCISE else ""
         self._received.setText(f"{text.format(count=self._count)}\n{newest} {exercise}".strip())

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 from app.messages import SourceHealth
 from app.model import utc_now
 from app.terminology import Terminology
-from i18n import format_datetime, format_time, gettext, ngettext
+from i18n import format_datetime, format_time, gettext, isolate, ngettext
 from widgets.facade import PanelContext
 
 CLOCK_INTERVAL_MS = 1000
@@ -36,9 +36,8 @@ class QtHealthLight(QLabel):
         if self.health is None:
             return
         style = self._terms.health(self.health.state.value)
-        self.setText(
-            f'<span style="color:{style.colour}">{style.glyph}</span> {_escape(self.health.title)}'
-        )
+        glyph = f'<span style="color:{style.colour}">{style.glyph}</span>'
+        self.setText(f"{glyph} {isolate(_escape(self.health.title))}")
         lines = [
             gettext("{source}: {state}").format(source=self.health.title, state=style.name),
             ngettext(

@@ -1,0 +1,67 @@
+"""Switching language at run time, as an operator does it: through the Language menu."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from tests.test_i18n import catalog
+from widgets.application import Console
+
+
+def translation(lang: str, message: str) -> str:
+    return catalog(lang)[message].string
+
+
+def test_language_menu_retranslates_the_open_window_and_flips_direction(
+    console: Console, qtbot
+) -> None:
+    window = console.window
+    window.language_actions["ar"].trigger()
+    qtbot.waitUntil(lambda: window.docks["map"].windowTitle() == translation("ar", "Map"))
+    assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    assert window.view_menu.title() == translation("ar", "&View")
+    assert window.language_actions["ar"].isChecked()
+    state = window.panels["alerts"].findChild(QLabel, "panelState").text()
+    assert state == translation("ar", "This view is not available in this version yet.")
+    toggles = [a.text() for a in window.view_menu.actions() if a.isCheckable()]
+    assert translation("ar", "Social feed") in toggles
+
+    window.language_actions["fr"].trigger()
+    qtbot.waitUntil(lambda: window.docks["timeline"].windowTitle() == translation("fr", "Timeline"))
+    assert QApplication.layoutDirection() == Qt.LayoutDirection.LeftToRight
+
+    window.language_actions["en"].trigger()
+    qtbot.waitUntil(lambda: window.docks["map"].windowTitle() == "Map")
+    assert window.windowTitle() == "Watchfloor: Operator"
+
+
+def test_the_console_opens_in_the_configured_language(make_console) -> None:
+    window = make_console(language="nb").window
+    window.show()
+    assert window.docks["sensors"].windowTitle() == translation("nb", "Sensors")
+    assert window.windowTitle().startswith("Watchfloor")
+
+
+def test_coordinates_read_left_to_right_inside_arabic_text(make_console, qtbot) -> None:
+    from PySide6.QtGui import QTextLayout, QTextOption
+
+    from tests.factories import alert
+
+    window = make_console(language="ar").window
+    window.show()
+    console_hub = window.panels["map"].context.core_hub
+    console_hub.publish(alert())
+    label = window.panels["map"].findChild(QLabel, "panelReceived")
+    qtbot.waitUntil(lambda: "59.9118" in label.text())
+    text = label.text().splitlines()[-1]
+    layout = QTextLayout(text, label.font())
+    option = QTextOption()
+    option.setTextDirection(Qt.LayoutDirection.RightToLeft)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(10_000)
+    layout.endLayout()
+    latitude_x = line.cursorToX(text.index("59.9118"))[0]
+    longitude_x = line.cursorToX(text.index("10.7332"))[0]
+    assert latitude_x < longitude_x, "latitude must stay left of longitude"
