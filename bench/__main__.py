@@ -1,0 +1,29 @@
+"""Runs every benchmark and prints one table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+from bench.startup import cold_start
+from bench.storage import insert_rates
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    rows = insert_rates() + cold_start()
+    width = max(len(row[1]) for row in rows)
+    print(
+        f"Watchfloor benchmarks on {platform.node()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(f"{'area':<10} {'measure':<{width}}  result")
+    print(f"{'-' * 10} {'-' * width}  {'-' * 12}")
+    for area, measure, result in rows:
+        print(f"{area:<10} {measure:<{width}}  {result}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
