@@ -103,3 +103,16 @@ def save(settings: Settings, path: Path | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remember_choices(language: str, role: str, path: Path | None = None) -> None:
+    """Persists what the operator chose in the window (language, role) and nothing else:
+    one-off command-line overrides such as ``--db`` must not become permanent. A settings file
+    that cannot be read is left as it is rather than replaced."""
+    try:
+        stored = load(path)
+    except SettingsError as exc:
+        log.error("Not saving language and role: %s", exc)
+        return
+    stored.language, stored.role = language, role
+    save(stored, path)

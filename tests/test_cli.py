@@ -142,3 +142,48 @@ def test_screenshot_to_an_unwritable_place_exits_4(tmp_path: Path) -> None:
     blocker.write_text("")
     result = run("screenshot", "--out", str(blocker / "sub" / "x.png"), "--wait", "0.5")
     assert result.returncode == 4
+
+
+def test_the_console_runs_and_quits_cleanly_on_sigterm(watchfloor_home: Path) -> None:
+    """The GUI as an operator runs it (offscreen here): it plays the demo, and on SIGTERM
+    (logout, service manager) it closes the window, saves the layout and the chosen language."""
+    import signal
+    import time
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    database = watchfloor_home / "data" / "watchfloor.db"
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "main.py"), "--lang", "fr"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        stored = 0
+        while stored == 0 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.5)
+            if database.exists():
+                with sqlite3.connect(database) as connection:
+                    tables = {
+                        r[0]
+                        for r in connection.execute(
+                            "SELECT name FROM sqlite_master WHERE type='table'"
+                        )
+                    }
+                    if "observations" in tables:
+                        stored = connection.execute("SELECT count(*) FROM observations").fetchone()[
+                            0
+                        ]
+        assert stored > 0, "the demo never reached the store"
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert (watchfloor_home / "data" / "layout-operator.json").exists()
+    assert '"language": "fr"' in (watchfloor_home / "config" / "settings.json").read_text()

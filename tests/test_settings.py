@@ -60,3 +60,21 @@ def test_unknown_keys_are_reported_not_fatal(tmp_path: Path, caplog) -> None:
 def test_default_database_is_sqlite_in_the_data_folder(watchfloor_home: Path) -> None:
     url = Settings().effective_database_url()
     assert url.startswith("sqlite:///") and str(watchfloor_home) in url
+
+
+def test_only_window_choices_are_remembered_not_command_line_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings_module.save(Settings(database_url="sqlite:////srv/shared.db"), path)
+    session = settings_module.load(path)
+    session.database_url, session.demo = "sqlite:////tmp/one-off.db", False  # --db, --no-demo
+    settings_module.remember_choices("ar", "trainer", path)
+    stored = settings_module.load(path)
+    assert (stored.language, stored.role) == ("ar", "trainer")
+    assert stored.database_url == "sqlite:////srv/shared.db" and stored.demo
+
+
+def test_an_unreadable_settings_file_is_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{hand-edited, broken")
+    settings_module.remember_choices("fr", "operator", path)
+    assert path.read_text() == "{hand-edited, broken"

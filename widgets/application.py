@@ -18,10 +18,12 @@ from app import settings as settings_module
 from app.runtime import Core
 from app.settings import Settings
 from app.terminology import default_terminology
+from i18n import current_language
 from widgets.facade import PanelContext
 from widgets.language import LanguageSwitcher
 from widgets.layouts import LayoutStore
 from widgets.qt_main_window import QtMainWindow
+from widgets.quit_signals import QuitOnSignals
 from widgets.workers import QtHubBridge
 
 log = logging.getLogger(__name__)
@@ -83,17 +85,16 @@ def run_gui(settings: Settings, settings_path: Path | None = None) -> int:
     _require_display()
     app = create_application()
     console = open_console(app, settings, LayoutStore(paths.data_dir()))
+    quit_signals = QuitOnSignals(app)
     console.window.show()
     console.core.start()
     try:
         code = app.exec()
     finally:
         console.shutdown()
-    from i18n import current_language
-
-    settings.language, settings.role = current_language(), console.window.role
+        quit_signals.restore()
     try:
-        settings_module.save(settings, settings_path)
+        settings_module.remember_choices(current_language(), console.window.role, settings_path)
     except OSError as exc:
         log.error("Could not save settings: %s", exc)
     return code
