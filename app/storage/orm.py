@@ -157,3 +157,26 @@ class ZoneRow(Base):
     name: Mapped[str] = mapped_column(String(256))
     kind: Mapped[str] = mapped_column(String(64))
     polygon: Mapped[list[Any]]
+
+
+class SyncCursorRow(Base):
+    """Where each connector stands in its tool's feed; survives restarts."""
+
+    __tablename__ = "sync_cursors"
+    connector_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(256))
+    etag: Mapped[str | None] = mapped_column(String(256))
+    updated: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """An update for a tool, kept until the tool confirms it (store-and-forward)."""
+
+    __tablename__ = "outbox"
+    action_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    connector_id: Mapped[str] = mapped_column(String(128), index=True)
+    payload: Mapped[dict[str, Any]]
+    created: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered: Mapped[datetime | None]

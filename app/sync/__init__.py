@@ -1,0 +1,1 @@
+"""Synchronisation with remote detection tools over REST (one connector, one thread, per tool)."""
