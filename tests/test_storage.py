@@ -117,3 +117,37 @@ def test_bad_urls_are_explained() -> None:
         create_engine_for("not a url")
     with pytest.raises(StorageError, match="cannot open database"):
         create_engine_for("nosuchdialect://host/db")
+
+
+def test_a_store_with_alerts_from_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade_schema(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO alerts (identifier, sender, source_tool, sent, status, msg_type, "
+                "category, event_type, urgency, severity, certainty, headline, description, "
+                'priority, confidence, evidence, "references", state, stored) '
+                "VALUES ('old-1', 's', 't', '2026-01-01 12:00:00', 'Actual', 'Alert', 'Security', 'knife', 'Unknown', "
+                "'Unknown', 'Unknown', 'Old alert', '', 2, 1.0, '[]', '[]', 'acknowledged', "
+                "'2026-01-01 12:00:00')"
+            )
+        )
+    upgrade_schema(engine)
+    old = RecordStore(engine).get(Alert, "old-1")
+    assert old.occurrences == 1 and old.state_reason == "" and old.state.value == "acknowledged"
+    engine.dispose()
+
+
+def test_re_delivery_by_the_tool_keeps_the_operators_triage(store: RecordStore) -> None:
+    from app.model import AlertState
+
+    store.save([alert(state=AlertState.ACKNOWLEDGED, assignee="op-7", state_reason="on it")])
+    store.save([alert(headline="tool re-sent this", state=AlertState.NEW)])
+    kept = store.get(Alert, "a-1")
+    assert kept.headline == "tool re-sent this"
+    assert (kept.state, kept.assignee, kept.state_reason) == (
+        AlertState.ACKNOWLEDGED,
+        "op-7",
+        "on it",
+    )

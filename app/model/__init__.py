@@ -18,6 +18,7 @@ from app.model.enums import (
 from app.model.geo import Area, Circle, GeoPoint
 from app.model.records import (
     Alert,
+    AlertAction,
     Detection,
     EvidenceLink,
     Incident,
@@ -31,6 +32,7 @@ from app.model.records import (
 
 __all__ = [
     "Alert",
+    "AlertAction",
     "AlertState",
     "Area",
     "Camera",

@@ -70,17 +70,42 @@ class Alert:
     confidence: float = 1.0
     evidence: tuple[EvidenceLink, ...] = ()
     references: tuple[str, ...] = ()
+    # Operator-owned triage state: a tool re-sending the alert never overwrites these.
     state: AlertState = AlertState.NEW
+    assignee: str | None = None
+    shelved_until: datetime | None = None
+    state_reason: str = ""
+    # Repeats from one source folded into this alert (first seen is ``sent``).
+    occurrences: int = 1
+    last_seen: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.identifier:
             raise ValueError("an alert needs an identifier")
         _require_aware("sent", self.sent)
         _require_unit_interval("confidence", self.confidence)
+        if self.occurrences < 1:
+            raise ValueError("an alert occurs at least once")
 
     @property
     def time(self) -> datetime:
         return self.sent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertAction:
+    """One operator action on an alert, kept for the record and pushed back to the tool."""
+
+    identifier: str
+    alert_identifier: str
+    action: str
+    by: str
+    time: datetime
+    reason: str = ""
+    details: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_aware("time", self.time)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,4 +202,4 @@ class Incident:
         return self.opened
 
 
-Record = Alert | Detection | Observation | Track | Post | Incident
+Record = Alert | AlertAction | Detection | Observation | Track | Post | Incident

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.model import (
     Alert,
+    AlertAction,
     Area,
     Camera,
     Circle,
@@ -34,6 +35,7 @@ from app.storage import orm
 
 TABLES: dict[type, type[orm.Base]] = {
     Alert: orm.AlertRow,
+    AlertAction: orm.AlertActionRow,
     Detection: orm.DetectionRow,
     Observation: orm.ObservationRow,
     Track: orm.TrackRow,
@@ -99,6 +101,10 @@ def _codec_for(hint: Any) -> tuple[Encoder, Encoder]:
             )
         if item is GeoPoint:
             return _ring_out, _ring_in
+        if typing.get_origin(item) is tuple:  # key/value pairs
+            return (lambda v: [list(pair) for pair in v]), (
+                lambda v: tuple(tuple(pair) for pair in v)
+            )
         return list, tuple
     return (lambda v: v), (lambda v: v)
 

@@ -54,9 +54,29 @@ class AlertRow(LocatedMixin, Base):
     evidence: Mapped[list[Any]]
     references: Mapped[list[Any]]
     state: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    shelved_until: Mapped[datetime | None]
+    state_reason: Mapped[str] = mapped_column(Text, default="")
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen: Mapped[datetime | None]
     stored: Mapped[datetime]
 
     __table_args__ = (Index("ix_alerts_priority_sent", "priority", "sent"),)
+
+    # Columns the operator owns: a re-delivery from the tool must not reset them.
+    OPERATOR_OWNED = frozenset({"state", "assignee", "shelved_until", "state_reason"})
+
+
+class AlertActionRow(Base):
+    __tablename__ = "alert_actions"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    alert_identifier: Mapped[str] = mapped_column(ID, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(String(128))
+    time: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[list[Any]]
+    stored: Mapped[datetime]
 
 
 class DetectionRow(LocatedMixin, Base):

@@ -75,7 +75,12 @@ class RecordStore:
         # Collapse repeats inside one batch: the last delivery of an identifier wins.
         unique = list({row["identifier"]: row for row in rows}.values())
         statement = make_insert(table)
-        updates = {c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key}
+        kept = getattr(TABLES[record_type], "OPERATOR_OWNED", frozenset())
+        updates = {
+            c.name: statement.excluded[c.name]
+            for c in table.columns
+            if not c.primary_key and c.name not in kept
+        }
         statement = statement.on_conflict_do_update(index_elements=["identifier"], set_=updates)
         session.execute(statement, unique)
 
