@@ -128,7 +128,8 @@ def test_a_store_with_alerts_from_the_first_release_upgrades_in_place(tmp_path: 
                 "INSERT INTO alerts (identifier, sender, source_tool, sent, status, msg_type, "
                 "category, event_type, urgency, severity, certainty, headline, description, "
                 'priority, confidence, evidence, "references", state, stored) '
-                "VALUES ('old-1', 's', 't', '2026-01-01 12:00:00', 'Actual', 'Alert', 'Security', 'knife', 'Unknown', "
+                "VALUES ('old-1', 's', 't', '2026-01-01 12:00:00', 'Actual', 'Alert', "
+                "'Security', 'knife', 'Unknown', "
                 "'Unknown', 'Unknown', 'Old alert', '', 2, 1.0, '[]', '[]', 'acknowledged', "
                 "'2026-01-01 12:00:00')"
             )
