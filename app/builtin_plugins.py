@@ -21,4 +21,11 @@ MANIFESTS = (
             },
         },
     ),
+    PluginManifest(
+        id="rest",
+        kind="source",
+        title=lazy_gettext("Remote tool (REST)"),
+        target="app.sync.connector:RestConnector",
+        params={"$ref": "app.sync.config:ConnectorConfig"},
+    ),
 )

@@ -3,7 +3,7 @@ store before it has passed these models, and a rejection names the field and the
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -144,7 +144,8 @@ class AlertPage(ToolModel):
     so that one bad record is rejected without losing the good ones next to it."""
 
     api_version: Literal["1"]
-    items: Annotated[list[dict], Field(max_length=10_000)]
+    # Any JSON value: a malformed item must be rejected alone, never poison its whole page.
+    items: Annotated[list[Any], Field(max_length=10_000)]
     next_cursor: Annotated[str, Field(max_length=256)] | None = None
     has_more: bool = False
 

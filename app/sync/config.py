@@ -1,0 +1,54 @@
+"""A remote tool's connection settings, validated before the connector starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+
+class AuthConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["none", "api_key", "bearer", "basic", "mtls"] = "none"
+    header: str = "X-API-Key"
+    key: str = ""
+    token: str = ""
+    username: str = ""
+    password: str = ""
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> AuthConfig:
+        needed = {
+            "api_key": ("key",),
+            "bearer": ("token",),
+            "basic": ("username", "password"),
+            "mtls": ("cert_file",),
+        }.get(self.kind, ())
+        missing = [name for name in needed if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"{self.kind} authentication needs {', '.join(missing)}")
+        return self
+
+
+class ConnectorConfig(BaseModel):
+    """Defaults are the safe ones: TLS verified, bounded payloads, polite polling."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[\w.-]+$")
+    title: str = ""
+    base_url: HttpUrl
+    auth: AuthConfig = AuthConfig()
+    verify_tls: bool = True
+    ca_bundle: Path | None = None
+    poll_interval_s: float = Field(2.0, gt=0, le=3600)
+    timeout_s: float = Field(10.0, gt=0, le=300)
+    max_payload_bytes: int = Field(10 * 2**20, ge=1024, le=512 * 2**20)
+    page_limit: int = Field(500, ge=1, le=1000)
+    retry_base_s: float = Field(1.0, gt=0, le=60)
+    retry_cap_s: float = Field(60.0, gt=0, le=3600)
+    simulated: bool = False

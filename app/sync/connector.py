@@ -1,0 +1,196 @@
+"""A connector to one remote tool over REST: pulls its alerts, pushes the operators' actions.
+
+One ``requests`` session in the connector's own thread. Pull reads new records since a stored
+cursor (with ETag, page after page); push drains the outbox in order. Any failure (tool down,
+HTTP error, timeout, bad payload, full store) is reported as health and retried with backoff;
+the cursor only moves after the records are stored, and the store is idempotent, so a retry or
+a restart never loses nor doubles a record.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import requests
+from pydantic import ValidationError
+
+from app.hub import Hub
+from app.ingest import Ingest
+from app.messages import HealthState, SourceHealth
+from app.storage import StorageError
+from app.sync.backoff import Backoff
+from app.sync.config import ConnectorConfig
+from app.sync.state import FeedPosition, SyncState
+from app.terminology import default_terminology
+from app.toolapi.schema import AlertIn, AlertPage, describe_error
+
+log = logging.getLogger(__name__)
+
+DOWN_AFTER_FAILURES = 3
+READ_CHUNK = 64 * 1024
+
+
+class SyncError(Exception):
+    """Why one exchange with the tool failed, in words for the operator's status bar."""
+
+
+class RestConnector:
+    def __init__(self, **params: Any) -> None:
+        self.config = ConnectorConfig.model_validate(params)
+        self.id = self.config.id
+        self.title = self.config.title or self.config.id
+        self.base_url = str(self.config.base_url).rstrip("/")
+        self.records_in = 0
+        self.records_rejected = 0
+
+    def run(self, ingest: Ingest, hub: Hub, token: threading.Event) -> None:
+        state = SyncState(ingest.store, self.id)
+        backoff = Backoff(self.config.retry_base_s, self.config.retry_cap_s)
+        with self._session() as session:
+            while not token.is_set():
+                try:
+                    more = self._pull(session, state, ingest)
+                    self._push(session, state)
+                except SyncError as exc:
+                    failures = backoff.failures + 1
+                    health = (
+                        HealthState.DOWN
+                        if failures >= DOWN_AFTER_FAILURES
+                        else (HealthState.DEGRADED)
+                    )
+                    log.warning("%s: %s", self.title, exc)
+                    hub.publish(self._health(health, str(exc)))
+                    token.wait(backoff.next_delay())
+                    continue
+                backoff.reset()
+                hub.publish(self._health(HealthState.OK, ""))
+                if not more:
+                    token.wait(self.config.poll_interval_s)
+
+    def _session(self) -> requests.Session:
+        session = requests.Session()
+        auth = self.config.auth
+        if auth.kind == "api_key":
+            session.headers[auth.header] = auth.key
+        elif auth.kind == "bearer":
+            session.headers["Authorization"] = f"Bearer {auth.token}"
+        elif auth.kind == "basic":
+            session.auth = (auth.username, auth.password)
+        elif auth.kind == "mtls":
+            session.cert = (
+                (str(auth.cert_file), str(auth.key_file)) if auth.key_file else str(auth.cert_file)
+            )
+        session.verify = (
+            str(self.config.ca_bundle) if self.config.ca_bundle else (self.config.verify_tls)
+        )
+        session.headers["Accept"] = "application/json"
+        session.headers["User-Agent"] = "Watchfloor"
+        return session
+
+    def _pull(self, session: requests.Session, state: SyncState, ingest: Ingest) -> bool:
+        """Fetches and stores one page; True when the tool says more are waiting."""
+        position = state.position()
+        params: dict[str, Any] = {"limit": self.config.page_limit}
+        headers = {}
+        if position.cursor is not None:
+            params["since"] = position.cursor
+        if position.etag:
+            headers["If-None-Match"] = position.etag
+        body, etag = self._get(session, f"{self.base_url}/api/v1/alerts", params, headers)
+        if body is None:
+            return False
+        try:
+            page = AlertPage.model_validate_json(body)
+        except ValidationError as exc:
+            self.records_rejected += 1
+            raise SyncError(f"the tool sent an invalid page: {describe_error(exc)}") from exc
+        records = self._validated(page.items)
+        try:
+            ingest.accept(records)
+        except StorageError as exc:
+            raise SyncError(str(exc)) from exc
+        self.records_in += len(records)
+        state.advance(FeedPosition(page.next_cursor or position.cursor, etag))
+        return page.has_more
+
+    def _validated(self, items: list[dict[str, Any]]) -> list[Any]:
+        terms = default_terminology()
+        records = []
+        for index, item in enumerate(items):
+            try:
+                records.append(AlertIn.model_validate(item).to_record(self.id, terms))
+            except (ValidationError, ValueError) as exc:
+                reason = describe_error(exc) if isinstance(exc, ValidationError) else str(exc)
+                self.records_rejected += 1
+                ident = item.get("identifier", "?") if isinstance(item, dict) else "?"
+                log.warning("%s: rejected record %d (%s): %s", self.title, index, ident, reason)
+        return records
+
+    def _get(
+        self, session: requests.Session, url: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[bytes | None, str | None]:
+        try:
+            response = session.get(
+                url, params=params, headers=headers, stream=True, timeout=self.config.timeout_s
+            )
+        except requests.Timeout as exc:
+            raise SyncError(f"no answer within {self.config.timeout_s:g} s") from exc
+        except requests.RequestException as exc:
+            raise SyncError(f"cannot reach the tool: {_short(exc)}") from exc
+        with response:
+            if response.status_code == 304:
+                return None, response.headers.get("ETag")
+            if response.status_code != 200:
+                raise SyncError(f"the tool answered HTTP {response.status_code}")
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+            if content_type != "application/json" and not content_type.endswith("+json"):
+                raise SyncError(f"expected JSON, the tool sent {content_type or 'no type'}")
+            return self._read_limited(response), response.headers.get("ETag")
+
+    def _read_limited(self, response: requests.Response) -> bytes:
+        limit = self.config.max_payload_bytes
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise SyncError(f"refused a {int(declared):,} byte answer (limit {limit:,})")
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(READ_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise SyncError(f"refused an answer over {limit:,} bytes")
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise SyncError(f"the answer broke off: {_short(exc)}") from exc
+        return b"".join(chunks)
+
+    def _push(self, session: requests.Session, state: SyncState) -> None:
+        """Sends owed updates oldest first; stops at the first failure to keep their order."""
+        for update in state.pending():
+            alert_id = update.payload["alert_identifier"]
+            url = f"{self.base_url}/api/v1/alerts/{alert_id}/actions"
+            try:
+                response = session.post(url, json=update.payload, timeout=self.config.timeout_s)
+            except requests.RequestException as exc:
+                state.failed(update.action_id, _short(exc))
+                raise SyncError(f"could not deliver an update: {_short(exc)}") from exc
+            if response.status_code >= 300:
+                state.failed(update.action_id, f"HTTP {response.status_code}")
+                raise SyncError(f"the tool refused an update: HTTP {response.status_code}")
+            state.delivered(update.action_id)
+
+    def _health(self, state: HealthState, error: str) -> SourceHealth:
+        return SourceHealth(
+            self.id,
+            self.title,
+            state,
+            error,
+            records_in=self.records_in,
+            records_rejected=self.records_rejected,
+        )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:197] + "..."
