@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.demo.tools import DemoTools
 from app.hub import Hub
 from app.ingest import Ingest
 from app.messages import HealthState, SourceHealth
@@ -31,13 +32,25 @@ class Core:
         self.plugins = plugins if plugins is not None else PluginRegistry.discover()
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
+        self.demo_tools: DemoTools | None = None
 
     def source_configs(self) -> list[dict[str, Any]]:
-        """Configured sources; the demo plays when nothing else is configured."""
+        """Configured sources. When none is configured the demo plays: its simulated tools
+        serve alerts over REST (connected to like real tools), and the scenario's other
+        records come from the demo source."""
         configs = list(self.settings.sources)
-        if not configs and self.settings.demo:
-            configs.append({"plugin": "demo", "params": {"speed": self.settings.demo_speed}})
-        return configs
+        if configs or not self.settings.demo:
+            return configs
+        speed = self.settings.demo_speed
+        if self.demo_tools is None:
+            self.demo_tools = DemoTools(speed=speed).start()
+        return [
+            {
+                "plugin": "demo",
+                "params": {"speed": speed, "kinds": ["detection", "post", "observation"]},
+            },
+            *self.demo_tools.connector_configs(),
+        ]
 
     def start(self) -> None:
         for config in self.source_configs():
@@ -64,4 +77,7 @@ class Core:
 
     def stop(self) -> None:
         self.runner.stop()
+        if self.demo_tools is not None:
+            self.demo_tools.stop()
+            self.demo_tools = None
         self.engine.dispose()

@@ -12,7 +12,7 @@ from datetime import UTC
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from app.messages import SourceHealth
+from app.messages import HealthState, SourceHealth
 from app.model import utc_now
 from app.terminology import Terminology
 from i18n import format_datetime, format_time, gettext, isolate, ngettext
@@ -37,7 +37,13 @@ class QtHealthLight(QLabel):
             return
         style = self._terms.health(self.health.state.value)
         glyph = f'<span style="color:{style.colour}">{style.glyph}</span>'
-        self.setText(f"{glyph} {isolate(_escape(self.health.title))}")
+        # Healthy sources stay compact (name on hover); a problem is spelled out, so that many
+        # tools fit the bar and the one that is down stands out.
+        if self.health.state is HealthState.OK:
+            self.setText(glyph)
+        else:
+            self.setText(f"{glyph} {isolate(_escape(self.health.title))}")
+        self.setAccessibleName(f"{self.health.title}: {style.name}")
         lines = [
             gettext("{source}: {state}").format(source=self.health.title, state=style.name),
             ngettext(

@@ -29,6 +29,8 @@ from app.model import (
 )
 from app.terminology import Terminology
 
+INJECT_KINDS = frozenset({"alert", "detection", "post", "observation"})
+
 
 class ScenarioError(ValueError):
     """The scenario file is unusable; the message names the file and the inject."""
@@ -56,6 +58,14 @@ class Scenario:
     duration_s: float
     injects: tuple[Inject, ...]
     series: tuple[Series, ...]
+
+    def injects_between(
+        self, start_s: float, end_s: float, kinds: frozenset[str] = INJECT_KINDS
+    ) -> Iterator[tuple[int, Inject]]:
+        """Injects (with their index, stable across loops) due in [start_s, end_s)."""
+        for index, inject in enumerate(self.injects):
+            if start_s <= inject.at_s < end_s and inject.kind in kinds:
+                yield index, inject
 
     @classmethod
     def load(cls, path: Path) -> Scenario:
@@ -95,13 +105,15 @@ class Scenario:
         clock: Callable[[float], datetime],
         loop: int,
         terms: Terminology,
+        kinds: frozenset[str] = INJECT_KINDS,
     ) -> Iterator[Any]:
         """Records whose scenario time lies in [start_s, end_s) of loop ``loop``; ``clock``
         turns a scenario time into the wall-clock time the record carries."""
-        for index, inject in enumerate(self.injects):
-            if start_s <= inject.at_s < end_s:
-                when = clock(inject.at_s)
-                yield _BUILDERS[inject.kind](inject.data, f"demo-{loop}-{index}", when, terms)
+        for index, inject in self.injects_between(start_s, end_s, kinds):
+            when = clock(inject.at_s)
+            yield _BUILDERS[inject.kind](inject.data, f"demo-{loop}-{index}", when, terms)
+        if "observation" not in kinds:
+            return
         for series in self.series:
             first = int(-(-start_s // series.every_s))
             for step in range(first, int(-(-end_s // series.every_s))):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from app.demo.scenario import Scenario
+from app.demo.scenario import INJECT_KINDS, Scenario
 from app.hub import Hub
 from app.ingest import Ingest
 from app.messages import HealthState, SourceHealth
@@ -33,11 +33,15 @@ def bundled_scenario_path() -> Path:
 class DemoScenarioSource:
     id = "demo"
 
-    def __init__(self, scenario: str = "", speed: float = 1.0) -> None:
+    def __init__(
+        self, scenario: str = "", speed: float = 1.0, kinds: list[str] | None = None
+    ) -> None:
         if not 0.1 <= speed <= 60:
             raise ValueError(f"demo speed {speed} is outside 0.1 to 60")
         self.scenario = Scenario.load(Path(scenario) if scenario else bundled_scenario_path())
         self.speed = speed
+        # The demo's simulated tools serve the alerts over REST; this source plays the rest.
+        self.kinds = frozenset(kinds) if kinds is not None else INJECT_KINDS
 
     @property
     def title(self) -> str:
@@ -55,7 +59,7 @@ class DemoScenarioSource:
             end_s = min(now_s, self.scenario.duration_s)
             pending.extend(
                 self.scenario.records_between(
-                    played_s, end_s, self._clock(origin, loop), loop, terms
+                    played_s, end_s, self._clock(origin, loop), loop, terms, self.kinds
                 )
             )
             played_s = end_s

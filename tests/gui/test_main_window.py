@@ -138,7 +138,11 @@ def test_each_source_gets_a_health_light_with_its_last_error(console: Console, q
     qtbot.waitUntil(lambda: "connection refused" in status.lights["weapons"].toolTip())
     light = status.lights["weapons"]
     assert "Down" in light.toolTip()
+    assert "detection" in light.text(), "a source in trouble is named in the bar"
     assert "<b>" not in light.text(), "source names must not inject markup"
+    console.core.hub.publish(SourceHealth("weapons", "Weapon detection", HealthState.OK))
+    qtbot.waitUntil(lambda: "detection" not in status.lights["weapons"].text())
+    assert "Weapon detection" in status.lights["weapons"].toolTip()
     assert len(status.lights) == 1
 
 
