@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.messages import SourceHealth
+from app.model import RECORD_TYPES
 from app.runtime import Core
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class _Tally:
 
     def on_records(self, batch: Sequence[Any]) -> None:
         with self._lock:
-            self.counts.update(type(r).__name__ for r in batch if not isinstance(r, SourceHealth))
+            self.counts.update(type(r).__name__ for r in batch if isinstance(r, RECORD_TYPES))
 
     def on_health(self, batch: Sequence[SourceHealth]) -> None:
         for health in batch:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from app.hub import Hub
 from app.messages import HealthState, SourceHealth
@@ -19,13 +19,22 @@ from i18n import N_, gettext
 log = logging.getLogger(__name__)
 
 STORE_SOURCE_ID = "store"
+
+
+class Pipeline(Protocol):
+    """Turns a validated batch into what is stored (alerts: priority, repeats, triage kept)."""
+
+    def prepare(self, records: Sequence[Any]) -> list[Any]: ...
+
+
 STORE_TITLE = N_("Record store")
 
 
 class Ingest:
-    def __init__(self, store: RecordStore, hub: Hub) -> None:
+    def __init__(self, store: RecordStore, hub: Hub, pipeline: Pipeline | None = None) -> None:
         self.store = store
         self.hub = hub
+        self.pipeline = pipeline
         self._lock = threading.Lock()
         self._failing = False
         self.accepted = 0
@@ -36,6 +45,8 @@ class Ingest:
         if not records:
             return 0
         try:
+            if self.pipeline is not None:
+                records = self.pipeline.prepare(records)
             count = self.store.save(records)
         except StorageError as exc:
             self._report(HealthState.DOWN, str(exc))

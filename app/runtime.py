@@ -9,6 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.alerts.dedup import DedupRules
+from app.alerts.fusion import FusionRules
+from app.alerts.pipeline import AlertPipeline
+from app.alerts.priority import PriorityRules
+from app.alerts.repository import AlertRepository
+from app.alerts.service import AlertService, ConnectorRoute
 from app.demo.tools import DemoTools
 from app.hub import Hub
 from app.ingest import Ingest
@@ -17,6 +23,8 @@ from app.plugins import PluginRegistry
 from app.settings import Settings
 from app.sources import Source, SourceRunner
 from app.storage import RecordStore, create_engine_for, upgrade_schema
+from app.sync.connector import RestConnector
+from app.terminology import default_terminology
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +36,18 @@ class Core:
         self.engine = create_engine_for(settings.effective_database_url())
         upgrade_schema(self.engine)
         self.store = RecordStore(self.engine)
-        self.ingest = Ingest(self.store, self.hub)
+        self.terms = default_terminology()
+        repository = AlertRepository(self.store)
+        pipeline = AlertPipeline(repository, self.terms, PriorityRules.load(), DedupRules())
+        self.ingest = Ingest(self.store, self.hub, pipeline)
+        self.alerts = AlertService(
+            repository,
+            self.hub,
+            self.terms,
+            FusionRules.load(),
+            settings.flood_threshold,
+            self._route,
+        )
         self.plugins = plugins if plugins is not None else PluginRegistry.discover()
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
@@ -52,7 +71,15 @@ class Core:
             *self.demo_tools.connector_configs(),
         ]
 
+    def _route(self, tool_id: str) -> ConnectorRoute | None:
+        """Which running connector speaks to ``tool_id``, for pushing operators' actions back."""
+        for source in self.sources:
+            if isinstance(source, RestConnector) and source.id == tool_id:
+                return ConnectorRoute(source.id, source.config.simulated)
+        return None
+
     def start(self) -> None:
+        self.alerts.start()
         for config in self.source_configs():
             source = self._build_source(config)
             if source is not None:
@@ -77,6 +104,7 @@ class Core:
 
     def stop(self) -> None:
         self.runner.stop()
+        self.alerts.stop()
         if self.demo_tools is not None:
             self.demo_tools.stop()
             self.demo_tools = None

@@ -39,6 +39,9 @@ class Settings:
     demo: bool = True
     demo_speed: float = 1.0
     sources: list[dict[str, Any]] = field(default_factory=list)
+    flood_threshold: int = 100
+    alert_sound: bool = True
+    alert_flash: bool = True
 
     def effective_database_url(self) -> str:
         return self.database_url or paths.default_database_url()

@@ -36,7 +36,8 @@ def tool_alert(n: int, **changes: Any) -> dict[str, Any]:
         "urgency": "Immediate",
         "certainty": "Likely",
         "confidence": 0.8,
-        "geometry": {"type": "Point", "coordinates": [10.7336, 59.9117]},
+        # About 110 m apart: separate incidents, not repeats that dedup would fold together.
+        "geometry": {"type": "Point", "coordinates": [10.7336, 59.9117 + n * 0.001]},
     }
     item.update(changes)
     return item
@@ -119,7 +120,7 @@ def test_alerts_are_pulled_stored_and_published(server, make_core) -> None:
     assert stored_ids(core) == {"wd:wd-0", "wd:wd-1", "wd:wd-2"}
     stored = core.store.get(Alert, "wd:wd-1")
     assert stored.source_tool == "wd" and stored.priority.name == "P1"  # from the terminology
-    assert stored.point.lat == pytest.approx(59.9117)
+    assert stored.point.lat == pytest.approx(59.9127)
     watcher.wait(lambda w: w.state_of("wd") is HealthState.OK)
     assert SyncState(core.store, "wd").position().cursor == "3"
 
@@ -219,11 +220,15 @@ def test_invalid_records_are_rejected_one_by_one_and_counted(server, make_core) 
 def test_duplicate_delivery_updates_and_never_doubles(server, make_core) -> None:
     tool = SimulatedTool("wd")
     base = server.add(tool)
-    tool.publish(tool_alert(1), tool_alert(1, headline="corrected"), tool_alert(1))
+    tool.publish(tool_alert(1))
     core, watcher = make_core(base)
-    watcher.wait(lambda w: len(w.alerts) >= 2)
+    watcher.wait(lambda w: len(w.alerts) == 1)
+    # Re-sent on a later page, twice within one page: each identifier is stored once.
+    tool.publish(tool_alert(1, headline="corrected"), tool_alert(1, headline="corrected again"))
     watcher.wait(lambda w: SyncState(core.store, "wd").position().cursor == "3")
     assert core.store.count(Alert) == 1
+    assert core.store.get(Alert, "wd:wd-1").headline == "corrected again"
+    assert watcher.alerts[-1].headline == "corrected again"
 
 
 def test_a_restart_in_the_middle_of_a_sync_continues_from_the_cursor(

@@ -27,7 +27,7 @@ def test_a_valid_alert_becomes_a_namespaced_record_with_terminology_defaults() -
     )
     assert record.identifier == "wd:wd-1" and record.source_tool == "wd"
     assert record.category.value == "Security" and record.priority.name == "P1"
-    assert (record.point.lat, record.point.lon) == (59.9117, 10.7336)
+    assert (record.point.lat, record.point.lon) == (pytest.approx(59.9127), 10.7336)
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,7 @@ def test_a_valid_alert_becomes_a_namespaced_record_with_terminology_defaults() -
         ({"identifier": "<x>"}, "identifier"),
         ({"sent": "yesterday"}, "sent"),
         ({"sent": "2026-06-20T18:00:00"}, "sent"),
+        ({"sent": 3}, "sent"),
         ({"event_type": "Knife!"}, "event_type"),
         ({"confidence": 1.5}, "confidence"),
         ({"priority": 0}, "priority"),

@@ -17,6 +17,7 @@ from app.model.enums import (
 )
 from app.model.geo import Area, Circle, GeoPoint
 from app.model.records import (
+    RECORD_TYPES,
     Alert,
     AlertAction,
     Detection,
@@ -31,6 +32,7 @@ from app.model.records import (
 )
 
 __all__ = [
+    "RECORD_TYPES",
     "Alert",
     "AlertAction",
     "AlertState",

@@ -203,3 +203,4 @@ class Incident:
 
 
 Record = Alert | AlertAction | Detection | Observation | Track | Post | Incident
+RECORD_TYPES = (Alert, AlertAction, Detection, Observation, Track, Post, Incident)

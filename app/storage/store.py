@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.model import utc_now
+from app.model import Alert, utc_now
 from app.storage.codecs import TABLES, from_row, to_row
 from app.storage.engine import StorageError
 
@@ -81,6 +81,10 @@ class RecordStore:
             for c in table.columns
             if not c.primary_key and c.name not in kept
         }
+        if "priority" in updates and record_type is Alert:
+            # More urgent wins, in SQL: an escalation is never undone by a re-delivery racing it.
+            least = func.least if self.engine.dialect.name == "postgresql" else func.min
+            updates["priority"] = least(table.c.priority, statement.excluded.priority)
         statement = statement.on_conflict_do_update(index_elements=["identifier"], set_=updates)
         session.execute(statement, unique)
 

@@ -112,6 +112,14 @@ class AlertIn(ToolModel):
     evidence: Annotated[list[EvidenceIn], Field(max_length=50)] = []
     references: Annotated[list[Identifier], Field(max_length=50)] = []
 
+    @field_validator("sent", mode="before")
+    @classmethod
+    def _no_bare_numbers(cls, value: object) -> object:
+        # A bare number would be read as a Unix time; tools that mean 1970 do not exist.
+        if isinstance(value, int | float):
+            raise ValueError("sent must be an ISO 8601 time with a time zone")
+        return value
+
     def to_record(self, tool_id: str, terms: Terminology) -> Alert:
         """The domain alert; identifiers are namespaced by tool so two tools cannot collide."""
         kind = terms.event_type(self.event_type)
