@@ -1,7 +1,8 @@
 """Watchfloor's command line: the console, the headless core, and a screenshot tool.
 
 Exit codes: 0 success, 1 unexpected failure, 2 wrong usage, 3 unusable configuration
-(settings, database, scenario), 4 the screenshot could not be written.
+(settings, database, scenario), 4 the screenshot could not be written, 5 an imported file was
+refused (nothing of that file was stored).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG, EXIT_OUTPUT = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG, EXIT_OUTPUT, EXIT_REFUSED = 0, 1, 2, 3, 4, 5
 
 log = logging.getLogger("watchfloor")
 
@@ -94,7 +95,51 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long the demo runs before the picture is taken",
     )
+    imports = commands.add_parser(
+        "import",
+        help="import alert files (CAP, Atom/RSS of CAP, GeoJSON, STIX 2.1, tool API "
+        "JSON) into the store; a file with any invalid alert is refused whole",
+    )
+    imports.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imports.add_argument(
+        "--tool",
+        default="import",
+        metavar="ID",
+        help="source tool the alerts are filed under (default: import)",
+    )
+    imports.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE.json",
+        help="JSON field mapping for files in no standard format",
+    )
     return parser
+
+
+def _import(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
+    import json
+
+    from app.importer import import_files
+    from app.runtime import Core
+
+    mapping = json.loads(args.mapping.read_text(encoding="utf-8")) if args.mapping else None
+    core = Core(settings)
+    try:
+        results = import_files(
+            args.paths, core.ingest.accept, core.terms, args.tool, mapping=mapping
+        )
+    finally:
+        core.stop()
+    for result in results:
+        if result.ok:
+            print(f"{result.path}: stored {result.accepted} alert(s) ({result.format})")
+            for skipped in result.skipped:
+                print(f"{result.path}: skipped {skipped}")
+        else:
+            print(f"{result.path}: refused, nothing stored: {result.error or ''}", file=sys.stderr)
+            for reason in result.rejected:
+                print(f"{result.path}:   {reason}", file=sys.stderr)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_REFUSED
 
 
 def _settings(args: argparse.Namespace):  # -> app.settings.Settings
@@ -138,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.runtime import Core
 
             return headless.run(Core(settings), args.duration)
+        if args.command == "import":
+            return _import(settings, args)
         from widgets.application import NoDisplayError, run_gui, take_screenshot
 
         if args.command == "screenshot":

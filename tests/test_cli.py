@@ -187,3 +187,46 @@ def test_the_console_runs_and_quits_cleanly_on_sigterm(watchfloor_home: Path) ->
     assert process.returncode == 0, err
     assert (watchfloor_home / "data" / "layout-operator.json").exists()
     assert '"language": "fr"' in (watchfloor_home / "config" / "settings.json").read_text()
+
+
+ADAPTER_DATA = REPO / "tests" / "data" / "adapters"
+
+
+def test_import_stores_standard_files_and_says_what_it_took(tmp_path: Path) -> None:
+    database = tmp_path / "import.db"
+    result = run(
+        "--db",
+        f"sqlite:///{database}",
+        "import",
+        str(ADAPTER_DATA / "cap_weapon_alert.xml"),
+        str(ADAPTER_DATA / "stix_bundle.json"),
+        "--tool",
+        "archive",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cap_weapon_alert.xml: stored 1 alert(s) (cap)" in result.stdout
+    assert "stix_bundle.json: stored" in result.stdout
+    with sqlite3.connect(database) as connection:
+        sources = {row[0] for row in connection.execute("SELECT source_tool FROM alerts")}
+    assert sources == {"archive"}
+
+
+def test_import_refuses_a_file_with_an_invalid_alert_and_stores_none_of_it(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '[{"identifier": "ok-1", "sender": "s", "sent": "2026-06-20T18:00:00Z", '
+        '"event_type": "knife", "headline": "fine"}, {"identifier": "bad 2"}]'
+    )
+    hostile = tmp_path / "xxe.xml"
+    hostile.write_text(
+        '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&x;</alert>'
+    )
+    database = tmp_path / "import.db"
+    result = run("--db", f"sqlite:///{database}", "import", str(bad), str(hostile))
+    assert result.returncode == 5
+    assert "bad.json: refused, nothing stored" in result.stderr
+    assert "identifier" in result.stderr
+    assert "xxe.xml: refused" in result.stderr and "root:" not in result.stderr
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
