@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import sys
@@ -17,9 +18,8 @@ from app import paths
 from app import settings as settings_module
 from app.runtime import Core
 from app.settings import Settings
-from app.terminology import default_terminology
 from i18n import current_language
-from widgets.facade import PanelContext
+from widgets.facade import PanelContext, Preferences
 from widgets.language import LanguageSwitcher
 from widgets.layouts import LayoutStore
 from widgets.qt_main_window import QtMainWindow
@@ -60,7 +60,15 @@ def open_console(app: QApplication, settings: Settings, layouts: LayoutStore) ->
     languages.apply(settings.language)
     core = Core(settings)
     bridge = QtHubBridge(core.hub)
-    context = PanelContext(bridge.gui_hub, core.hub, default_terminology())
+    context = PanelContext(
+        bridge.gui_hub,
+        core.hub,
+        core.terms,
+        commands=core.alerts.submit,
+        # Until sign-in exists (security issue), the operator is the desktop session's user.
+        operator=getpass.getuser(),
+        preferences=Preferences(settings.alert_sound, settings.alert_flash),
+    )
     window = QtMainWindow(context, settings.role, layouts)
     bridge.setParent(window)
     window.sig_language_requested.connect(languages.apply)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from app.hub import Hub, Subscription
@@ -13,12 +13,26 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Preferences:
+    alert_sound: bool = True
+    alert_flash: bool = True
+
+
+def _nowhere(command: object) -> None:
+    raise RuntimeError(f"no service takes {command!r} in this console")
+
+
+@dataclass(frozen=True)
 class PanelContext:
-    """``gui_hub`` delivers on the GUI thread; ``core_hub`` is for publishing (selection)."""
+    """``gui_hub`` delivers on the GUI thread; ``core_hub`` is for publishing (selection);
+    ``commands`` hands an operator's command to the core's services (returns at once)."""
 
     gui_hub: Hub
     core_hub: Hub
     terminology: Terminology
+    commands: Callable[[object], None] = _nowhere
+    operator: str = ""
+    preferences: Preferences = field(default_factory=Preferences)
 
     def subscribe(self, kind: type[T], callback: Callable[[Sequence[T]], None]) -> Subscription:
         return self.gui_hub.subscribe(kind, callback)

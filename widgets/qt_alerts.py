@@ -1,19 +1,235 @@
-"""Alert queue panel (full queue in the alert-centre issue)."""
+"""The alert queue panel: every tool's alerts in one queue an operator runs with the keyboard.
 
-from PySide6.QtCore import Qt
+A acknowledge, S start, R resolve, E escalate, D dismiss (asks why), Enter details. Commands go
+to the core's alert service and return at once; the changed alert comes back over the hub.
+"""
 
-from app.model import Alert
-from i18n import lazy_gettext
-from widgets.qt_pending_panel import QtPendingPanel
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import paths
+from app.alerts.flood import FloodState, banner_text
+from app.alerts.fusion import FusionCandidate
+from app.alerts.lifecycle import Action
+from app.alerts.service import AlertCommand, AlertSnapshot, CommandRefused, FusionUpdate
+from app.messages import Selection
+from app.model import Alert, AlertState, Priority
+from i18n import gettext, lazy_gettext
+from widgets.alert_tone import AlertTone
+from widgets.facade import PanelContext
+from widgets.qt_alert_details import QtAlertDetails
+from widgets.qt_alert_filters import QtAlertFilters
+from widgets.qt_alert_model import ALERT_ROLE, COLUMN, AlertQueueModel
+from widgets.qt_panel import QtPanel
+
+FLASH_MS = 250
+FLASHES = 8
+KEYS = {"A": Action.ACKNOWLEDGE, "S": Action.START, "R": Action.RESOLVE, "E": Action.ESCALATE}
 
 
-class QtAlertsPanel(QtPendingPanel):
+class QtAlertsPanel(QtPanel):
     ID = "alerts"
     TITLE = lazy_gettext("Alerts")
     DEFAULT_AREA = Qt.DockWidgetArea.RightDockWidgetArea
-    PURPOSE = lazy_gettext("Every tool's alerts in one queue, by priority.")
-    RECORD_TYPES = (Alert,)
 
-    def describe(self, record):  # type: ignore[no-untyped-def]
-        style = self.context.terminology.priority(record.priority)
-        return f"{style.name} · {super().describe(record)} · {record.headline}"
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.model = AlertQueueModel(context.terminology, self)
+        self.filters = QtAlertFilters(context.terminology, self)
+        self.flood = QLabel(objectName="floodBanner", wordWrap=True, visible=False)
+        self.flood_state: FloodState | None = None
+        self.notice = QLabel(objectName="alertNotice", wordWrap=True)
+        self.table = QTableView(objectName="alertQueue")
+        self.details = QtAlertDetails(context.terminology, self)
+        self.candidates: tuple[FusionCandidate, ...] = ()
+        self.tone = AlertTone(paths.data_dir())
+        self._setup_table()
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setSizes([600, 400])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        for widget in (self.filters, self.flood, self.notice):
+            layout.addWidget(widget)
+        layout.addWidget(splitter, 1)
+        self._flash = QTimer(self, interval=FLASH_MS)
+        self._flash.timeout.connect(self._toggle_flash)
+        self._flashes_left = 0
+        self.filters.sig_filter_changed.connect(self._on_filter)
+        self._subscriptions = [
+            context.subscribe(Alert, self._on_alerts),
+            context.subscribe(AlertSnapshot, self._on_snapshot),
+            context.subscribe(CommandRefused, self._on_refused),
+            context.subscribe(FusionUpdate, self._on_fusion),
+            context.subscribe(FloodState, self._on_flood),
+        ]
+        self._shortcuts()
+        self.retranslate()
+
+    def _setup_table(self) -> None:
+        table = self.table
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(24)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COLUMN["headline"], QHeaderView.ResizeMode.Stretch)
+        for key, width in (
+            ("priority", 56),
+            ("time", 120),
+            ("event", 150),
+            ("source", 120),
+            ("state", 110),
+            ("count", 52),
+            ("confidence", 80),
+        ):
+            table.setColumnWidth(COLUMN[key], width)
+        table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.model.modelReset.connect(self._reselect)
+
+    def _shortcuts(self) -> None:
+        for key, action in KEYS.items():
+            shortcut = QShortcut(QKeySequence(key), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda a=action: self.command(a))
+        dismiss = QShortcut(QKeySequence("D"), self.table)
+        dismiss.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        dismiss.activated.connect(self.dismiss_selected)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            details = QShortcut(QKeySequence(key), self.table)
+            details.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            details.activated.connect(self.details.setFocus)
+
+    # --- operator actions ----------------------------------------------------------------
+    def selected(self) -> Alert | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(ALERT_ROLE) if rows else None
+
+    def command(self, action: Action, reason: str = "") -> None:
+        alert = self.selected()
+        if alert is None:
+            return
+        self.notice.clear()
+        self.context.commands(
+            AlertCommand(action, alert.identifier, self.context.operator, reason=reason)
+        )
+
+    def dismiss_selected(self) -> None:
+        if self.selected() is None:
+            return
+        reason, ok = QInputDialog.getText(
+            self, gettext("Dismiss alert"), gettext("Why is this alert dismissed?")
+        )
+        if ok and reason.strip():
+            self.command(Action.DISMISS, reason.strip())
+
+    # --- hub -----------------------------------------------------------------------------
+    def _on_snapshot(self, batch: Sequence[AlertSnapshot]) -> None:
+        for snapshot in batch:
+            self.model.apply(snapshot.alerts)
+        self.filters.set_sources(self.model.table.sources())
+
+    def _on_alerts(self, batch: Sequence[Alert]) -> None:
+        fresh = self.model.apply(batch)
+        self.filters.set_sources(self.model.table.sources())
+        urgent = [a for a in fresh if a.priority is Priority.P1 and a.state is AlertState.NEW]
+        if urgent:
+            self._alarm()
+        current = self.details.alert
+        if current is not None:
+            changed = [a for a in batch if a.identifier == current.identifier]
+            if changed:
+                self.details.show_alert(changed[-1], self._fusion_of(changed[-1].identifier))
+
+    def _on_refused(self, batch: Sequence[CommandRefused]) -> None:
+        self.notice.setText(batch[-1].message)
+
+    def _on_fusion(self, batch: Sequence[FusionUpdate]) -> None:
+        self.candidates = batch[-1].candidates
+        if self.details.alert is not None:
+            self.details.show_alert(
+                self.details.alert, self._fusion_of(self.details.alert.identifier)
+            )
+
+    def _on_flood(self, batch: Sequence[FloodState]) -> None:
+        self.flood_state = batch[-1]
+        self._show_flood()
+
+    def _fusion_of(self, identifier: str) -> FusionCandidate | None:
+        return next((c for c in self.candidates if identifier in c.members), None)
+
+    def _alarm(self) -> None:
+        preferences = self.context.preferences
+        if preferences.alert_sound:
+            self.tone.play()
+        if preferences.alert_flash:
+            self._flashes_left = FLASHES
+            self._flash.start()
+
+    def _toggle_flash(self) -> None:
+        self._flashes_left -= 1
+        on = self._flashes_left % 2 == 1
+        colour = self.context.terminology.priority(Priority.P1).colour
+        self.table.setStyleSheet(f"QTableView {{ border: 3px solid {colour}; }}" if on else "")
+        if self._flashes_left <= 0:
+            self._flash.stop()
+            self.table.setStyleSheet("")
+
+    # --- view ----------------------------------------------------------------------------
+    def _on_filter(self, wanted: object) -> None:
+        self.model.set_filter(wanted)  # type: ignore[arg-type]
+
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        alert = self.selected()
+        self.details.show_alert(alert, None if alert is None else self._fusion_of(alert.identifier))
+        if alert is not None:
+            self.context.publish(Selection("alert", alert.identifier))
+
+    def _reselect(self) -> None:
+        """Keeps the operator's selection across re-sorts (by alert, not by row)."""
+        current = self.details.alert
+        row = None if current is None else self.model.row_of(current.identifier)
+        if row is not None:
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectRow(row)
+            self.table.selectionModel().blockSignals(False)
+
+    def _show_flood(self) -> None:
+        state = self.flood_state
+        flooding = state is not None and state.flooding
+        self.flood.setVisible(flooding)
+        if flooding:
+            self.flood.setText(banner_text(state, self.context.terminology))
+
+    def retranslate(self) -> None:
+        self.model.retranslate()
+        self.filters.retranslate()
+        self.details.retranslate()
+        self._show_flood()
+        self.table.setToolTip(
+            gettext("A acknowledge, S start, R resolve, E escalate, D dismiss, Enter details")
+        )
+
+    def stop(self) -> None:
+        self._flash.stop()
+        self.model.stop()

@@ -162,6 +162,8 @@ class QtMainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.layouts.save(self, self.role)
+        for panel in self.panels.values():
+            panel.stop()
         status = self.statusBar()
         if isinstance(status, QtStatusBar):
             status.stop()

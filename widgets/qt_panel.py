@@ -26,6 +26,9 @@ class QtPanel(QWidget):
     def retranslate(self) -> None:
         """Sets every visible text again in the current language; called on LanguageChange."""
 
+    def stop(self) -> None:
+        """Stops the panel's timers and work; called when the window closes."""
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()

@@ -112,16 +112,16 @@ def test_records_from_a_worker_thread_reach_panels_on_the_gui_thread(
     worker = threading.Thread(target=lambda: console.core.hub.publish(alert(status=Status.ACTUAL)))
     worker.start()
     worker.join()
-    alerts_panel = console.window.panels["alerts"]
-    qtbot.waitUntil(lambda: alerts_panel.received_count == 1)
+    map_panel = console.window.panels["map"]
+    qtbot.waitUntil(lambda: map_panel.received_count == 1)
     assert probe.threads == [threading.main_thread()]
-    assert "Knife detected" in alerts_panel.findChild(QLabel, "panelReceived").text()
+    assert "Knife detected" in map_panel.findChild(QLabel, "panelReceived").text()
 
 
 def test_exercise_banner_appears_only_with_training_data(console: Console, qtbot) -> None:
     banner = console.window.banner
     console.core.hub.publish(alert("real", status=Status.ACTUAL))
-    qtbot.waitUntil(lambda: console.window.panels["alerts"].received_count == 1)
+    qtbot.waitUntil(lambda: console.window.panels["map"].received_count == 1)
     assert not banner.isVisible()
     console.core.hub.publish(alert("drill", status=Status.EXERCISE))
     qtbot.waitUntil(banner.isVisible)

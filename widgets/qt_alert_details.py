@@ -1,0 +1,133 @@
+"""The selected alert in full: what, where, why this priority, evidence, the fusion that
+involves it, and the SOP checklist for its event type.
+
+Every value that came from a tool is escaped before it is shown: a headline with HTML or
+script in it is displayed as the text it is, never interpreted.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.alerts.fusion import FusionCandidate, explain
+from app.alerts.priority import PriorityRules
+from app.alerts.sop import SopLibrary
+from app.model import Alert
+from app.terminology import Terminology
+from i18n import format_datetime, format_decimal, gettext
+
+
+class QtAlertDetails(QWidget):
+    def __init__(self, terminology: Terminology, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.terms = terminology
+        self.rules = PriorityRules.load()
+        self.sop = SopLibrary.load()
+        self.alert: Alert | None = None
+        self.fusion: FusionCandidate | None = None
+        self.text = QTextBrowser(objectName="alertDetails", openLinks=False)
+        self.sop_title = QLabel(objectName="sopTitle")
+        self.checklist = QListWidget(objectName="sopChecklist")
+        self._done: dict[str, set[int]] = {}  # SOP progress per alert, for this session
+        self.checklist.itemChanged.connect(self._on_step)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 3)
+        layout.addWidget(self.sop_title)
+        layout.addWidget(self.checklist, 2)
+        self.show_alert(None)
+
+    def show_alert(self, alert: Alert | None, fusion: FusionCandidate | None = None) -> None:
+        self.alert, self.fusion = alert, fusion
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        alert = self.alert
+        self.sop_title.setText(gettext("Checklist"))
+        self.checklist.blockSignals(True)
+        self.checklist.clear()
+        if alert is None:
+            self.text.setHtml(f"<p>{escape(gettext('Select an alert to see its details.'))}</p>")
+            self.checklist.blockSignals(False)
+            return
+        self.text.setHtml(self._html(alert))
+        done = self._done.get(alert.identifier, set())
+        for number, step in enumerate(self.sop.steps(alert.event_type)):
+            item = QListWidgetItem(step)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if number in done else Qt.CheckState.Unchecked)
+            self.checklist.addItem(item)
+        self.checklist.blockSignals(False)
+
+    def _html(self, alert: Alert) -> str:
+        kind = self.terms.event_type(alert.event_type)
+        style = self.terms.priority(alert.priority)
+        assessment = self.rules.assess(alert, self.terms)
+        rows = [
+            (gettext("Event"), f"{kind.name} ({self.terms.category_name(alert.category)})"),
+            (
+                gettext("Priority"),
+                f"P{int(alert.priority)} {style.name}: " + ", ".join(assessment.reasons),
+            ),
+            (gettext("Sent"), format_datetime(alert.sent.astimezone())),
+            (gettext("Source"), f"{alert.source_tool} ({alert.sender})"),
+            (gettext("Confidence"), format_decimal(round(alert.confidence, 2), "0.00")),
+        ]
+        if alert.occurrences > 1:
+            rows.append(
+                (
+                    gettext("Repeats"),
+                    gettext("{count} times, last {when}").format(
+                        count=alert.occurrences,
+                        when=format_datetime((alert.last_seen or alert.sent).astimezone()),
+                    ),
+                )
+            )
+        if alert.point is not None:
+            rows.append((gettext("Position"), f"{alert.point.lat:.5f}, {alert.point.lon:.5f}"))
+        if alert.area is not None:
+            rows.append((gettext("Area"), alert.area.description))
+        if alert.state_reason:
+            rows.append((gettext("Reason"), alert.state_reason))
+        table = "".join(
+            f"<tr><th align='left'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows
+        )
+        parts = [
+            f"<h3 style='color:{style.colour}'>{escape(alert.headline)}</h3>",
+            f"<table cellspacing='4'>{table}</table>",
+        ]
+        if alert.description:
+            parts.append(f"<p>{escape(alert.description)}</p>")
+        if self.fusion is not None:
+            text = explain(self.fusion.priority, self.fusion.reasons, self.terms)
+            parts.append(
+                f"<p><b>{escape(gettext('Fused with other tools'))}</b><br>{escape(text)}</p>"
+            )
+        if alert.evidence:
+            items = "".join(
+                f"<li>{escape(e.kind)}: {escape(e.caption or e.uri)}<br>"
+                f"<small>{escape(e.uri)}</small></li>"
+                for e in alert.evidence
+            )
+            parts.append(f"<p><b>{escape(gettext('Evidence'))}</b></p><ul>{items}</ul>")
+        return "".join(parts)
+
+    def _on_step(self, item: QListWidgetItem) -> None:
+        if self.alert is None:
+            return
+        done = self._done.setdefault(self.alert.identifier, set())
+        number = self.checklist.row(item)
+        if item.checkState() == Qt.CheckState.Checked:
+            done.add(number)
+        else:
+            done.discard(number)

@@ -1,0 +1,165 @@
+"""The alert queue as a table model: no widget per row, a million rows stay responsive.
+
+Rows live in the Qt-free ``AlertTable`` (columnar, numpy sort and filter); this model maps view
+rows through the current order. Incoming alerts are applied at once but the order is refreshed
+at most every ``REFRESH_MS``, so a burst of thousands costs one re-sort, not thousands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPixmap
+
+from app.alerts.lifecycle import CLOSED_STATES, state_label
+from app.alerts.queue_table import AlertTable, QueueFilter
+from app.model import Alert, AlertState, Priority, utc_now
+from app.terminology import Terminology
+from i18n import format_datetime, format_decimal, gettext, lazy_gettext
+
+REFRESH_MS = 100
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+COLUMNS = (
+    ("priority", lazy_gettext("Priority")),
+    ("time", lazy_gettext("Time")),
+    ("event", lazy_gettext("Event")),
+    ("headline", lazy_gettext("Headline")),
+    ("source", lazy_gettext("Source")),
+    ("state", lazy_gettext("State")),
+    ("count", lazy_gettext("Count")),
+    ("confidence", lazy_gettext("Confidence")),
+)
+COLUMN = {key: number for number, (key, _title) in enumerate(COLUMNS)}
+ALERT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class AlertQueueModel(QAbstractTableModel):
+    def __init__(self, terminology: Terminology, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.terms = terminology
+        self.table = AlertTable()
+        self.filter = QueueFilter()
+        self._order = np.empty(0, dtype=np.int64)
+        self._chips: dict[Priority, QPixmap] = {}
+        self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh.timeout.connect(self.refresh)
+
+    # --- feeding -------------------------------------------------------------------------
+    def apply(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """Takes new and changed alerts; returns the ones never seen before."""
+        fresh = [a for a in alerts if self.table.row_of(a.identifier) is None]
+        self.table.upsert(alerts)
+        if not self._refresh.isActive():
+            self._refresh.start()
+        return fresh
+
+    def set_filter(self, wanted: QueueFilter) -> None:
+        self.filter = wanted
+        self.refresh()
+
+    def refresh(self, now: datetime | None = None) -> None:
+        self._refresh.stop()
+        self.beginResetModel()
+        self._order = self.table.view(self.filter, now or utc_now())
+        self.endResetModel()
+
+    def stop(self) -> None:
+        self._refresh.stop()
+
+    # --- lookup --------------------------------------------------------------------------
+    def alert_at(self, row: int) -> Alert:
+        return self.table.alerts[int(self._order[row])]
+
+    def row_of(self, identifier: str) -> int | None:
+        table_row = self.table.row_of(identifier)
+        if table_row is None:
+            return None
+        hits = np.flatnonzero(self._order == table_row)
+        return int(hits[0]) if len(hits) else None
+
+    # --- Qt model ------------------------------------------------------------------------
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._order)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return str(COLUMNS[section][1])
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        alert = self.alert_at(index.row())
+        column = COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(alert, column)
+        if role == ALERT_ROLE:
+            return alert
+        if role == Qt.ItemDataRole.DecorationRole and column == "priority":
+            return self._chip(alert.priority)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                alert.headline
+                if not alert.description
+                else (f"{alert.headline}\n{alert.description}")
+            )
+        if role == Qt.ItemDataRole.ForegroundRole and alert.state in CLOSED_STATES:
+            return QColor("#8a939c")
+        if role == Qt.ItemDataRole.FontRole and alert.state is AlertState.NEW:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("count", "confidence"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _text(self, alert: Alert, column: str) -> str:
+        if column == "priority":
+            return f"P{int(alert.priority)}"
+        if column == "time":
+            return format_datetime(alert.sent.astimezone(), "short")
+        if column == "event":
+            return self.terms.event_type(alert.event_type).name
+        if column == "headline":
+            return alert.headline
+        if column == "source":
+            return alert.source_tool
+        if column == "state":
+            return _state_text(alert)
+        if column == "count":
+            return format_decimal(alert.occurrences)
+        return format_decimal(round(alert.confidence, 2), "0.00")
+
+    def _chip(self, priority: Priority) -> QPixmap:
+        if priority not in self._chips:
+            chip = QPixmap(12, 12)
+            chip.fill(QColor(self.terms.priority(priority).colour))
+            self._chips[priority] = chip
+        return self._chips[priority]
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        if self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1)
+            )
+
+
+def _state_text(alert: Alert) -> str:
+    label = state_label(alert.state)
+    label = label[:1].upper() + label[1:]
+    if alert.shelved_until and alert.shelved_until > utc_now():
+        return gettext("{state}, shelved").format(state=label)
+    if alert.assignee:
+        return gettext("{state}, {operator}").format(state=label, operator=alert.assignee)
+    return label
