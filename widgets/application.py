@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 import logging
 import os
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app import paths
@@ -53,6 +54,15 @@ class Console:
     def shutdown(self) -> None:
         self.core.stop()
         self.bridge.close()
+
+    def dispose(self, app: QApplication) -> None:
+        """Deletes the window and collects garbage while Qt is still alive. Left to the
+        interpreter's final collection, Qt-backed objects can be freed in an order that
+        crashes PySide at exit (seen as an abort after long runs)."""
+        self.window.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
+        gc.collect()
 
 
 def open_console(app: QApplication, settings: Settings, layouts: LayoutStore) -> Console:
@@ -101,6 +111,7 @@ def run_gui(settings: Settings, settings_path: Path | None = None) -> int:
     finally:
         console.shutdown()
         quit_signals.restore()
+        console.dispose(app)
     try:
         settings_module.remember_choices(current_language(), console.window.role, settings_path)
     except OSError as exc:
@@ -132,6 +143,7 @@ def take_screenshot(settings: Settings, out: Path, size: tuple[int, int], wait_s
             app.exec()
         finally:
             console.shutdown()
+            console.dispose(app)
     if not saved or not saved[0]:
         log.error("Could not write the screenshot to %s", out)
         return EXIT_OUTPUT

@@ -19,7 +19,7 @@ from app.alerts.lifecycle import CLOSED_STATES, state_label
 from app.alerts.queue_table import AlertTable, QueueFilter
 from app.model import Alert, AlertState, Priority, utc_now
 from app.terminology import Terminology
-from i18n import format_datetime, format_decimal, gettext, lazy_gettext
+from i18n import format_datetime, format_decimal, format_time, gettext, lazy_gettext
 
 REFRESH_MS = 100
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -127,7 +127,7 @@ class AlertQueueModel(QAbstractTableModel):
         if column == "priority":
             return f"P{int(alert.priority)}"
         if column == "time":
-            return format_datetime(alert.sent.astimezone(), "short")
+            return _when(alert.sent)
         if column == "event":
             return self.terms.event_type(alert.event_type).name
         if column == "headline":
@@ -163,3 +163,11 @@ def _state_text(alert: Alert) -> str:
     if alert.assignee:
         return gettext("{state}, {operator}").format(state=label, operator=alert.assignee)
     return label
+
+
+def _when(sent: datetime) -> str:
+    """Today's alerts by time alone; older ones with their date."""
+    local = sent.astimezone()
+    if local.date() == datetime.now(local.tzinfo).date():
+        return format_time(local, "medium")
+    return format_datetime(local, "short")

@@ -95,13 +95,13 @@ class QtAlertsPanel(QtPanel):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COLUMN["headline"], QHeaderView.ResizeMode.Stretch)
         for key, width in (
-            ("priority", 56),
-            ("time", 120),
+            ("priority", 52),
+            ("time", 76),
             ("event", 150),
             ("source", 120),
-            ("state", 110),
-            ("count", 52),
-            ("confidence", 80),
+            ("state", 104),
+            ("count", 48),
+            ("confidence", 76),
         ):
             table.setColumnWidth(COLUMN[key], width)
         table.selectionModel().selectionChanged.connect(self._on_selection)
