@@ -33,6 +33,7 @@ from typing import Any
 from app.alerts.dedup import last_seen
 from app.alerts.geo_math import area_key, position, within_m
 from app.alerts.lifecycle import is_open
+from app.alerts.spatial import GridIndex
 from app.model import Alert, Category, Priority
 from app.terminology import Terminology, default_terminology
 from i18n import format_decimal, gettext, is_rtl, isolate, ngettext
@@ -246,11 +247,16 @@ def _links(alerts: list[Alert], rules: FusionRules) -> dict[tuple[str, str], flo
     """Qualifying pairs with their weights. ``alerts`` is sorted by ``sent``: once a later
     alert starts beyond the window after one's last sighting, all later ones do too."""
     window = timedelta(seconds=rules.window_s)
+    order = {a.identifier: i for i, a in enumerate(alerts)}
+    grid = GridIndex(rules.max_distance_m)
+    for alert in alerts:
+        grid.add(None, alert)
     links: dict[tuple[str, str], float] = {}
-    for i, a in enumerate(alerts):
-        for b in alerts[i + 1 :]:
-            if b.sent - last_seen(a) > window:
-                break
+    for a in alerts:
+        # Only alerts in neighbouring cells can be close enough: linear, not quadratic.
+        for b in grid.near(None, a):
+            if order[b.identifier] <= order[a.identifier] or b.sent - last_seen(a) > window:
+                continue
             weight = link_weight(a, b, rules)
             if weight > 0:
                 links[a.identifier, b.identifier] = weight

@@ -15,6 +15,7 @@ from typing import Any
 from app.alerts.dedup import DedupRules, find_repeat, fold_repeat
 from app.alerts.priority import PriorityRules
 from app.alerts.repository import AlertRepository
+from app.alerts.spatial import GridIndex
 from app.model import Alert
 from app.terminology import Terminology
 
@@ -38,10 +39,9 @@ class AlertPipeline:
             return list(records)
         known = self.repository.by_ids(a.identifier for a in alerts)
         earliest = min(a.sent for a in alerts) - timedelta(seconds=self.dedup_rules.window_s)
-        candidates = {
-            a.identifier: a
-            for a in self.repository.open_since(earliest, {a.source_tool for a in alerts})
-        }
+        candidates = GridIndex(self.dedup_rules.distance_m)
+        for candidate in self.repository.open_since(earliest, {a.source_tool for a in alerts}):
+            candidates.add(_group(candidate), candidate)
         prepared: dict[str, Alert] = {}
         for alert in alerts:
             alert = self._prioritised(alert)
@@ -49,14 +49,15 @@ class AlertPipeline:
             if stored is not None:
                 result = self._redelivered(stored, alert)
             else:
-                repeat = find_repeat(alert, candidates.values(), self.dedup_rules)
-                result = (
-                    alert
-                    if repeat is None
-                    else fold_repeat(prepared.get(repeat.identifier, repeat), alert)
+                # Only alerts in neighbouring cells can be repeats: linear, not quadratic.
+                near = (
+                    prepared.get(c.identifier, c) for c in candidates.near(_group(alert), alert)
                 )
+                repeat = find_repeat(alert, near, self.dedup_rules)
+                result = alert if repeat is None else fold_repeat(repeat, alert)
+            if result.identifier not in prepared:
+                candidates.add(_group(result), result)
             prepared[result.identifier] = result
-            candidates[result.identifier] = result
         others = [r for r in records if not isinstance(r, Alert)]
         return [*prepared.values(), *others]
 
@@ -79,3 +80,8 @@ class AlertPipeline:
             last_seen=stored.last_seen,
             priority=min(stored.priority, incoming.priority),
         )
+
+
+def _group(alert: Alert) -> tuple[str, str, str]:
+    """Only alerts of one tool, one event type and one status can repeat each other."""
+    return alert.source_tool, alert.event_type, alert.status.value

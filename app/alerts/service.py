@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from app.alerts import lifecycle
 from app.alerts.flood import FloodMonitor, FloodState
 from app.alerts.fusion import FusionCandidate, FusionRules, fuse
-from app.alerts.lifecycle import Action, LifecycleError
+from app.alerts.lifecycle import Action, LifecycleError, is_open
 from app.alerts.repository import AlertRepository
 from app.hub import Hub
 from app.model import Alert, Status, utc_now
@@ -90,6 +90,7 @@ class AlertService:
         self._dirty = threading.Event()
         self._last_candidates: tuple[FusionCandidate, ...] = ()
         self._last_flood: FloodState | None = None
+        self._window: dict[str, Alert] = {}
         self._subscription = hub.subscribe(Alert, self._on_alerts)
         self._thread = threading.Thread(target=self._run, name="alert-service", daemon=True)
 
@@ -123,7 +124,9 @@ class AlertService:
             elif isinstance(job, tuple):
                 now = utc_now()
                 for alert in job:
-                    self.flood.observe(alert, at=now)
+                    if alert.identifier not in self._window:
+                        self.flood.observe(alert, at=now)
+                self._remember(job)
                 self._dirty.set()
             clock = time.monotonic()
             if self._dirty.is_set() and clock >= next_recompute:
@@ -140,6 +143,7 @@ class AlertService:
         self.hub.publish(AlertSnapshot(tuple(alerts)))
         for alert in alerts:
             self.flood.observe(alert, at=alert.last_seen or alert.sent)
+        self._remember(alerts)
         self._dirty.set()
 
     def _apply(self, command: AlertCommand) -> None:
@@ -186,16 +190,22 @@ class AlertService:
         log.info("Refused %s on %s: %s", command.action, command.identifier, message)
         self.hub.publish(CommandRefused(command, message))
 
+    def _remember(self, alerts: Sequence[Alert]) -> None:
+        """Keeps the open alerts fusion looks at in memory, fed by the hub: no store query
+        every second while thousands of alerts arrive."""
+        for alert in alerts:
+            if is_open(alert):
+                self._window[alert.identifier] = alert
+            else:
+                self._window.pop(alert.identifier, None)
+
     def _recompute(self) -> None:
         now = utc_now()
-        try:
-            recent = self.repository.open_since(
-                now - timedelta(seconds=self.fusion_rules.lookback_s)
-            )
-        except StorageError as exc:
-            log.error("Fusion skipped: %s", exc)
-            return
-        candidates = tuple(fuse(recent, self.fusion_rules, self.terms, now))
+        oldest = now - timedelta(seconds=self.fusion_rules.lookback_s)
+        self._window = {
+            key: a for key, a in self._window.items() if (a.last_seen or a.sent) >= oldest
+        }
+        candidates = tuple(fuse(list(self._window.values()), self.fusion_rules, self.terms, now))
         if _signature(candidates) != _signature(self._last_candidates):
             self._last_candidates = candidates
             self.hub.publish(FusionUpdate(candidates))
