@@ -346,7 +346,9 @@ def test_reasons_name_each_input_in_the_ui_language() -> None:
         "confidence 0.81",
     )
     i18n.set_language("fr")
-    assert "confidence 0,81" in priority_rules().assess(alert(confidence=0.814)).reasons
+    french = priority_rules().assess(alert(confidence=0.814)).reasons
+    assert french[-1] == i18n.gettext("confidence {value}").format(value="0,81")
+    assert french[-1] != "confidence 0,81", "the French catalog translates the reasons"
 
 
 def test_terminology_floor_applies_only_when_the_rules_say_so() -> None:
@@ -921,8 +923,9 @@ def test_steps_are_translated_when_asked_for(monkeypatch: pytest.MonkeyPatch) ->
     library = SopLibrary.load()
     english = library.steps("weapon")
     i18n.set_language("fr")
-    # Until the catalogs carry the steps, French falls back to English: never to nothing.
-    assert library.steps("weapon") == english and all(english)
+    french = library.steps("weapon")
+    assert len(french) == len(english) and all(french)
+    assert french != english, "the French catalog translates the checklist"
     monkeypatch.setattr(sop, "gettext", lambda message: message.upper())
     assert library.steps("weapon") == tuple(step.upper() for step in english)
 

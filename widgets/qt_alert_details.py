@@ -57,7 +57,8 @@ class QtAlertDetails(QWidget):
         self.checklist.blockSignals(True)
         self.checklist.clear()
         if alert is None:
-            self.text.setHtml(f"<p>{escape(gettext('Select an alert to see its details.'))}</p>")
+            hint = gettext("Select an alert to see its details.")
+            self.text.setHtml(f"<p>{escape(hint)}</p>")
             self.checklist.blockSignals(False)
             return
         self.text.setHtml(self._html(alert))
