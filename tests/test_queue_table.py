@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytest
+
 from app.alerts.queue_table import AlertTable, QueueFilter
 from app.model import AlertState, Category, Priority
 from tests.factories import T0, alert
@@ -74,3 +76,14 @@ def test_updates_replace_rows_in_place() -> None:
 
 def test_an_empty_queue_has_no_rows() -> None:
     assert len(AlertTable().view(QueueFilter(), T0)) == 0
+
+
+def test_dedup_looks_only_inside_the_batch_box_widened_by_the_distance() -> None:
+    from app.alerts.repository import BoundingBox
+    from app.model import GeoPoint
+
+    box = BoundingBox.around([alert(point=GeoPoint(59.9, 10.7)), alert(point=None)], 50.0)
+    assert box.south < 59.9 < box.north and box.west < 10.7 < box.east
+    assert (box.north - 59.9) * 111_320 == pytest.approx(50.0)
+    assert (box.east - 10.7) > (box.north - 59.9), "a degree of longitude is shorter up north"
+    assert BoundingBox.around([alert(point=None)], 50.0) is None

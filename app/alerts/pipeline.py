@@ -14,7 +14,7 @@ from typing import Any
 
 from app.alerts.dedup import DedupRules, find_repeat, fold_repeat
 from app.alerts.priority import PriorityRules
-from app.alerts.repository import AlertRepository
+from app.alerts.repository import AlertRepository, BoundingBox
 from app.alerts.spatial import GridIndex
 from app.model import Alert
 from app.terminology import Terminology
@@ -40,7 +40,9 @@ class AlertPipeline:
         known = self.repository.by_ids(a.identifier for a in alerts)
         earliest = min(a.sent for a in alerts) - timedelta(seconds=self.dedup_rules.window_s)
         candidates = GridIndex(self.dedup_rules.distance_m)
-        for candidate in self.repository.open_since(earliest, {a.source_tool for a in alerts}):
+        box = BoundingBox.around(alerts, self.dedup_rules.distance_m)
+        sources = {a.source_tool for a in alerts}
+        for candidate in self.repository.open_since(earliest, sources, box):
             candidates.add(_group(candidate), candidate)
         prepared: dict[str, Alert] = {}
         for alert in alerts:

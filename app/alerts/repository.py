@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,33 @@ from app.storage.codecs import from_row, to_row
 from app.storage.orm import AlertActionRow, AlertRow, OutboxRow
 
 _OPEN = [state.value for state in OPEN_STATES]
+
+
+@dataclass(frozen=True, slots=True)
+class BoundingBox:
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @classmethod
+    def around(cls, alerts: Iterable[Alert], margin_m: float) -> BoundingBox | None:
+        """The box holding every positioned alert, widened by ``margin_m``; ``None`` when
+        no alert has a position."""
+        points = [a.point for a in alerts if a.point is not None]
+        if not points:
+            return None
+        lat_margin = margin_m / 111_320.0
+        widest = max(abs(p.lat) for p in points)
+        lon_margin = lat_margin / max(math.cos(math.radians(min(widest + 1, 89.9))), 0.01)
+        return cls(
+            min(p.lat for p in points) - lat_margin,
+            min(p.lon for p in points) - lon_margin,
+            max(p.lat for p in points) + lat_margin,
+            max(p.lon for p in points) + lon_margin,
+        )
+
+
 TRIAGE_COLUMNS = ("state", "assignee", "shelved_until", "state_reason", "priority")
 
 
@@ -33,14 +62,25 @@ class AlertRepository:
                 found.update((row.identifier, from_row(Alert, row)) for row in rows)
         return found
 
-    def open_since(self, since: datetime, sources: Iterable[str] | None = None) -> list[Alert]:
-        """Open alerts seen since ``since`` (by last repeat, else by sending time)."""
+    def open_since(
+        self, since: datetime, sources: Iterable[str] | None = None, box: BoundingBox | None = None
+    ) -> list[Alert]:
+        """Open alerts seen since ``since`` (by last repeat, else by sending time); with
+        ``box``, only those inside it or without a position."""
         query = select(AlertRow).where(
             AlertRow.state.in_(_OPEN),
             or_(AlertRow.last_seen >= since, AlertRow.sent >= since),
         )
         if sources is not None:
             query = query.where(AlertRow.source_tool.in_(list(set(sources))))
+        if box is not None:
+            query = query.where(
+                or_(
+                    AlertRow.lat.is_(None),
+                    AlertRow.lat.between(box.south, box.north)
+                    & AlertRow.lon.between(box.west, box.east),
+                )
+            )
         with self.store.session() as session:
             return [from_row(Alert, row) for row in session.scalars(query)]
 
