@@ -80,12 +80,23 @@ def apply_role_layout(
     for placement in layout.docks:  # the first panel of each tab group is the one in front
         if placement.tabify_with is None and not placement.hidden and placement.panel in docks:
             docks[placement.panel].raise_()
+    apply_role_sizes(window, docks, layout)
+
+
+def apply_role_sizes(
+    window: QMainWindow, docks: dict[str, QDockWidget], layout: RoleLayout
+) -> None:
+    """The role's proportions between docks, at the window's current size."""
     for size in layout.sizes:
         targets = [docks[name] for name in size["panels"] if name in docks]
-        if len(targets) == len(size["panels"]):
-            window.resizeDocks(
-                targets, [int(w) * 1000 for w in size["weights"]], ORIENTATIONS[size["orientation"]]
-            )
+        if len(targets) != len(size["panels"]):
+            continue
+        orientation = ORIENTATIONS[size["orientation"]]
+        room = window.width() if orientation == Qt.Orientation.Horizontal else window.height()
+        total = sum(size["weights"])
+        # resizeDocks wants pixels: share the window's room by the role's weights.
+        pixels = [max(1, int(room * weight / total)) for weight in size["weights"]]
+        window.resizeDocks(targets, pixels, orientation)
 
 
 class LayoutStore:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,8 +27,8 @@ from app.alerts.fusion import FusionCandidate
 from app.alerts.lifecycle import Action
 from app.alerts.service import AlertCommand, AlertSnapshot, CommandRefused, FusionUpdate
 from app.messages import Selection
-from app.model import Alert, AlertState, Priority
-from i18n import gettext, lazy_gettext
+from app.model import Alert, AlertState, Priority, utc_now
+from i18n import format_time, gettext, lazy_gettext
 from widgets.alert_tone import AlertTone
 from widgets.facade import PanelContext
 from widgets.qt_alert_details import QtAlertDetails
@@ -205,13 +205,26 @@ class QtAlertsPanel(QtPanel):
         if alert is not None:
             self.context.publish(Selection("alert", alert.identifier))
 
+    def select_alert(self, identifier: str) -> bool:
+        """Selects an alert's row. Through the selection model, not ``selectRow``: in a
+        right-to-left layout ``selectRow`` can pick no column and select nothing."""
+        row = self.model.row_of(identifier)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        return True
+
     def _reselect(self) -> None:
         """Keeps the operator's selection across re-sorts (by alert, not by row)."""
         current = self.details.alert
-        row = None if current is None else self.model.row_of(current.identifier)
-        if row is not None:
+        if current is not None:
             self.table.selectionModel().blockSignals(True)
-            self.table.selectRow(row)
+            self.select_alert(current.identifier)
             self.table.selectionModel().blockSignals(False)
 
     def _show_flood(self) -> None:
@@ -221,7 +234,14 @@ class QtAlertsPanel(QtPanel):
         if flooding:
             self.flood.setText(banner_text(state, self.context.terminology))
 
+    def _fit_time_column(self) -> None:
+        """Times are as wide as the language writes them ("06:22:57" or "6:22:57 ص")."""
+        sample = format_time(utc_now().astimezone().replace(hour=23, minute=58, second=58))
+        width = self.table.fontMetrics().horizontalAdvance(sample) + 24
+        self.table.setColumnWidth(COLUMN["time"], width)
+
     def retranslate(self) -> None:
+        self._fit_time_column()
         self.model.retranslate()
         self.filters.retranslate()
         self.details.retranslate()

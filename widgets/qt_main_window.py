@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from app.settings import ROLES
 from i18n import LANGUAGES, current_language, gettext, lazy_gettext
 from widgets.facade import PanelContext
-from widgets.layouts import LayoutStore, RoleLayout, apply_role_layout
+from widgets.layouts import LayoutStore, RoleLayout, apply_role_layout, apply_role_sizes
 from widgets.panel_registry import PANELS
 from widgets.qt_exercise_banner import QtExerciseBanner
 from widgets.qt_panel import QtPanel
@@ -48,6 +48,7 @@ class QtMainWindow(QMainWindow):
         self.role = role
         self.layouts = layouts
         self.panels: dict[str, QtPanel] = {}
+        self._pending_sizes: RoleLayout | None = None
         self.docks: dict[str, QDockWidget] = {}
         self.banner = QtExerciseBanner(context, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner)
@@ -75,7 +76,16 @@ class QtMainWindow(QMainWindow):
         self.docks[panel.ID] = dock
 
     def apply_default_layout(self, role: str) -> None:
-        apply_role_layout(self, self.docks, RoleLayout.load(role))
+        layout = RoleLayout.load(role)
+        apply_role_layout(self, self.docks, layout)
+        # Proportions only mean something at the window's real size: apply them again then.
+        self._pending_sizes = layout if not self.isVisible() else None
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pending_sizes is not None:
+            layout, self._pending_sizes = self._pending_sizes, None
+            QTimer.singleShot(0, self, lambda: apply_role_sizes(self, self.docks, layout))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

@@ -41,7 +41,7 @@ def cell(panel, identifier: str, column: str) -> str:
 
 def select(panel, qtbot, identifier: str) -> None:
     qtbot.waitUntil(lambda: panel.model.row_of(identifier) is not None)
-    panel.table.selectRow(panel.model.row_of(identifier))
+    assert panel.select_alert(identifier)
 
 
 def spread(n: int) -> dict:
@@ -186,3 +186,18 @@ def test_a_flood_shows_a_banner_with_the_situation(queue, qtbot) -> None:
     assert "240" in panel.flood.text() and "Camera offline" in panel.flood.text()
     console.core.hub.publish(FloodState(False, 3, ()))
     qtbot.waitUntil(lambda: not panel.flood.isVisible())
+
+
+def test_selection_survives_re_sorting_right_to_left(make_console, qtbot) -> None:
+    console = make_console(language="ar")
+    console.window.resize(1400, 900)
+    console.window.show()
+    console.core.start()
+    panel = console.window.panels["alerts"]
+    ingest(console, alert("a-1", **spread(1)))
+    select(panel, qtbot, "a-1")
+    assert panel.selected().identifier == "a-1"
+    ingest(console, alert("a-0", sent=T0 + timedelta(minutes=9), **spread(2)))  # sorts above
+    qtbot.waitUntil(lambda: rows(panel) == ["a-0", "a-1"])
+    assert panel.selected().identifier == "a-1", "the operator's selection follows the alert"
+    assert panel.details.alert.identifier == "a-1"
