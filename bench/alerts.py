@@ -109,7 +109,7 @@ def latency_and_stalls(rates: tuple[int, ...] = (100, 1000), seconds: float = 8.
             bridge = QtHubBridge(core.hub)
             model = AlertQueueModel(core.terms)
             model.set_filter(QueueFilter(states=None))
-            model.modelReset.connect(lambda m=model: _mark_visible(m, visible))
+            model.modelReset.connect(lambda m=model, v=visible: _mark_visible(m, v))
             subscription = bridge.gui_hub.subscribe(Alert, model.apply)
             stalls = _StallMeter()
             core.start()
