@@ -305,3 +305,41 @@ def test_bad_connector_settings_are_reported_not_fatal(make_core, params, reason
     _core, watcher = make_core(params.pop("base_url", "http://127.0.0.1:9"), **params)
     watcher.wait(lambda w: w.last_health("rest") is not None)
     assert reason in watcher.last_health("rest").last_error
+
+
+ADAPTERS = Path(__file__).parent / "data" / "adapters"
+
+
+@pytest.mark.parametrize(
+    ("document", "content_type"),
+    [
+        ("cap_weapon_alert.xml", "application/cap+xml"),
+        ("atom_cap_feed.xml", "application/atom+xml"),
+        ("stix_bundle.json", "application/stix+json"),
+        ("geojson_alerts.geojson", "application/geo+json"),
+    ],
+)
+def test_tools_speaking_standard_formats_are_polled_as_documents(
+    server, make_core, document: str, content_type: str
+) -> None:
+    tool = SimulatedTool("wd")
+    base = server.add(tool)
+    tool.serve_document("/feeds/alerts", (ADAPTERS / document).read_bytes(), content_type)
+    core, watcher = make_core(base, feed="document", path="/feeds/alerts")
+    watcher.wait(lambda w: len(w.alerts) >= 1)
+    watcher.wait(lambda w: tool.not_modified >= 1)  # unchanged document: ETag, not re-read
+    assert all(a.source_tool == "wd" for a in watcher.alerts)
+    assert core.store.count(Alert) >= 1
+
+
+def test_a_document_with_external_entities_is_refused(server, make_core) -> None:
+    tool = SimulatedTool("wd")
+    base = server.add(tool)
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&x;</alert>'
+    )
+    tool.serve_document("/cap", hostile, "application/cap+xml")
+    core, watcher = make_core(base, feed="document", path="/cap")
+    watcher.wait(lambda w: any("unusable document" in h.last_error for h in w.health))
+    assert core.store.count(Alert) == 0

@@ -6,6 +6,7 @@ Standard library only, one thread per request, bound to loopback on a free port 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import re
@@ -26,6 +27,7 @@ from app.toolapi.schema import ActionOut, describe_error
 log = logging.getLogger(__name__)
 
 _FEED = re.compile(r"^/tools/(?P<tool>[\w.-]+)/api/v1/alerts$")
+_DOCUMENT = re.compile(r"^/tools/(?P<tool>[\w.-]+)(?P<rest>/.*)$")
 _ACTIONS = re.compile(r"^/tools/(?P<tool>[\w.-]+)/api/v1/alerts/(?P<alert>[^/]+)/actions$")
 MAX_LIMIT = 1000
 MAX_BODY = 64 * 1024
@@ -112,7 +114,7 @@ def _handler_for(server: SimulatedToolServer) -> type[BaseHTTPRequestHandler]:
             match = _FEED.match(url.path)
             tool = server.tools.get(match["tool"]) if match else None
             if tool is None:
-                return self._json(HTTPStatus.NOT_FOUND, {"error": "no such resource"})
+                return self._document(url.path)
             if not self._admitted(tool):
                 return None
             query = parse_qs(url.query)
@@ -133,6 +135,21 @@ def _handler_for(server: SimulatedToolServer) -> type[BaseHTTPRequestHandler]:
                 "has_more": more,
             }
             return self._json(HTTPStatus.OK, page, {"ETag": etag})
+
+        def _document(self, path: str) -> None:
+            match = _DOCUMENT.match(path)
+            tool = server.tools.get(match["tool"]) if match else None
+            served = tool.document(match["rest"]) if tool is not None and match else None
+            if tool is None or served is None:
+                return self._json(HTTPStatus.NOT_FOUND, {"error": "no such resource"})
+            if not self._admitted(tool):
+                return None
+            body, content_type = served
+            etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+            if self.headers.get("If-None-Match") == etag:
+                tool.not_modified += 1
+                return self._send(HTTPStatus.NOT_MODIFIED, b"", None, {"ETag": etag})
+            return self._send(HTTPStatus.OK, body, content_type, {"ETag": etag})
 
         def do_POST(self) -> None:
             match = _ACTIONS.match(urlsplit(self.path).path)

@@ -28,8 +28,19 @@ class SimulatedTool:
         self._items: list[tuple[int, dict[str, Any]]] = []
         self._faults: deque[Fault] = deque()
         self._actions: dict[str, dict[str, Any]] = {}
+        self._documents: dict[str, tuple[bytes, str]] = {}
         self.requests = 0
         self.not_modified = 0
+
+    def serve_document(self, path: str, body: bytes, content_type: str) -> None:
+        """Serves ``body`` at ``path`` (a CAP alert, an Atom feed, a STIX bundle...), as tools
+        that speak their own standard formats do."""
+        with self._lock:
+            self._documents[path] = (body, content_type)
+
+    def document(self, path: str) -> tuple[bytes, str] | None:
+        with self._lock:
+            return self._documents.get(path)
 
     def publish(self, *items: dict[str, Any]) -> None:
         """Makes alerts available in the feed; each gets the next sequence number (the cursor)."""

@@ -24,6 +24,8 @@ from app.sync.backoff import Backoff
 from app.sync.config import ConnectorConfig
 from app.sync.state import FeedPosition, SyncState
 from app.terminology import default_terminology
+from app.toolapi.adapters import AdapterError
+from app.toolapi.adapters.parse import parse_alerts
 from app.toolapi.schema import AlertIn, AlertPage, describe_error
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,44 @@ class RestConnector:
         return session
 
     def _pull(self, session: requests.Session, state: SyncState, ingest: Ingest) -> bool:
+        if self.config.feed == "document":
+            return self._pull_document(session, state, ingest)
+        return self._pull_page(session, state, ingest)
+
+    def _pull_document(self, session: requests.Session, state: SyncState, ingest: Ingest) -> bool:
+        """Polls a tool's own feed or document; unchanged answers cost a 304, re-sent alerts
+        are idempotent, so the whole document can be read every time."""
+        position = state.position()
+        headers = {"If-None-Match": position.etag} if position.etag else {}
+        body, etag, content_type = self._get(
+            session, self.base_url + self.config.path, {}, headers, json_only=False
+        )
+        if body is None:
+            return False
+        try:
+            batch = parse_alerts(
+                body, content_type, self.config.mapping, max_bytes=self.config.max_payload_bytes
+            )
+        except AdapterError as exc:
+            self.records_rejected += 1
+            raise SyncError(f"the tool sent an unusable document: {exc}") from exc
+        for rejection in batch.rejected:
+            self.records_rejected += 1
+            log.warning("%s: rejected %s", self.title, rejection)
+        terms = default_terminology()
+        records = [alert.to_record(self.id, terms) for alert in batch.alerts]
+        self._store(ingest, records)
+        state.advance(FeedPosition(None, etag))
+        return False
+
+    def _store(self, ingest: Ingest, records: list[Any]) -> None:
+        try:
+            ingest.accept(records)
+        except StorageError as exc:
+            raise SyncError(str(exc)) from exc
+        self.records_in += len(records)
+
+    def _pull_page(self, session: requests.Session, state: SyncState, ingest: Ingest) -> bool:
         """Fetches and stores one page; True when the tool says more are waiting."""
         position = state.position()
         params: dict[str, Any] = {"limit": self.config.page_limit}
@@ -98,7 +138,8 @@ class RestConnector:
             params["since"] = position.cursor
         if position.etag:
             headers["If-None-Match"] = position.etag
-        body, etag = self._get(session, f"{self.base_url}/api/v1/alerts", params, headers)
+        path = self.config.path or "/api/v1/alerts"
+        body, etag, _type = self._get(session, self.base_url + path, params, headers)
         if body is None:
             return False
         try:
@@ -106,12 +147,7 @@ class RestConnector:
         except ValidationError as exc:
             self.records_rejected += 1
             raise SyncError(f"the tool sent an invalid page: {describe_error(exc)}") from exc
-        records = self._validated(page.items)
-        try:
-            ingest.accept(records)
-        except StorageError as exc:
-            raise SyncError(str(exc)) from exc
-        self.records_in += len(records)
+        self._store(ingest, self._validated(page.items))
         state.advance(FeedPosition(page.next_cursor or position.cursor, etag))
         return page.has_more
 
@@ -129,8 +165,13 @@ class RestConnector:
         return records
 
     def _get(
-        self, session: requests.Session, url: str, params: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[bytes | None, str | None]:
+        self,
+        session: requests.Session,
+        url: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        json_only: bool = True,
+    ) -> tuple[bytes | None, str | None, str]:
         try:
             response = session.get(
                 url, params=params, headers=headers, stream=True, timeout=self.config.timeout_s
@@ -141,13 +182,14 @@ class RestConnector:
             raise SyncError(f"cannot reach the tool: {_short(exc)}") from exc
         with response:
             if response.status_code == 304:
-                return None, response.headers.get("ETag")
+                return None, response.headers.get("ETag"), ""
             if response.status_code != 200:
                 raise SyncError(f"the tool answered HTTP {response.status_code}")
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-            if content_type != "application/json" and not content_type.endswith("+json"):
-                raise SyncError(f"expected JSON, the tool sent {content_type or 'no type'}")
-            return self._read_limited(response), response.headers.get("ETag")
+            if not _acceptable(content_type, json_only):
+                wanted = "JSON" if json_only else "JSON or XML"
+                raise SyncError(f"expected {wanted}, the tool sent {content_type or 'no type'}")
+            return self._read_limited(response), response.headers.get("ETag"), content_type
 
     def _read_limited(self, response: requests.Response) -> bytes:
         limit = self.config.max_payload_bytes
@@ -189,6 +231,12 @@ class RestConnector:
             records_in=self.records_in,
             records_rejected=self.records_rejected,
         )
+
+
+def _acceptable(content_type: str, json_only: bool) -> bool:
+    is_json = content_type == "application/json" or content_type.endswith("+json")
+    is_xml = content_type in ("application/xml", "text/xml") or content_type.endswith("+xml")
+    return is_json or (is_xml and not json_only)
 
 
 def _short(exc: BaseException) -> str:
