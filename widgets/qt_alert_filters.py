@@ -12,6 +12,7 @@ from app.terminology import Terminology
 from i18n import gettext
 
 ANY = None
+SHELVED = "shelved"  # open alerts including shelved ones, to find and unshelve them
 
 
 class QtAlertFilters(QWidget):
@@ -43,18 +44,23 @@ class QtAlertFilters(QWidget):
             )
 
     def current(self) -> QueueFilter:
+        states = self.state.currentData()
+        shelved = states == SHELVED
         return QueueFilter(
-            states=self.state.currentData(),
+            states=OPEN_STATES if shelved else states,
             priorities=self.priority.currentData(),
             categories=self.category.currentData(),
             sources=self.source.currentData(),
             text=self.text.text(),
+            include_shelved=shelved,
         )
 
     def retranslate(self) -> None:
-        states = [(gettext("Open alerts"), OPEN_STATES), (gettext("All states"), ANY)] + [
-            (state_label(s)[:1].upper() + state_label(s)[1:], frozenset({s})) for s in AlertState
-        ]
+        states = [
+            (gettext("Open alerts"), OPEN_STATES),
+            (gettext("Shelved alerts"), SHELVED),
+            (gettext("All states"), ANY),
+        ] + [(state_label(s)[:1].upper() + state_label(s)[1:], frozenset({s})) for s in AlertState]
         self._fill(self.state, states)
         self._fill(
             self.priority,

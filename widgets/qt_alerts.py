@@ -1,12 +1,14 @@
 """The alert queue panel: every tool's alerts in one queue an operator runs with the keyboard.
 
-A acknowledge, S start, R resolve, E escalate, D dismiss (asks why), Enter details. Commands go
-to the core's alert service and return at once; the changed alert comes back over the hub.
+A acknowledge, S start, R resolve, E escalate, D dismiss (asks why), H shelve (asks how long and
+why), U unshelve, G assign, Enter details. Commands go to the core's alert service and return at
+once; the changed alert comes back over the hub.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -38,7 +40,13 @@ from widgets.qt_panel import QtPanel
 
 FLASH_MS = 250
 FLASHES = 8
-KEYS = {"A": Action.ACKNOWLEDGE, "S": Action.START, "R": Action.RESOLVE, "E": Action.ESCALATE}
+KEYS = {
+    "A": Action.ACKNOWLEDGE,
+    "S": Action.START,
+    "R": Action.RESOLVE,
+    "E": Action.ESCALATE,
+    "U": Action.UNSHELVE,
+}
 
 
 class QtAlertsPanel(QtPanel):
@@ -112,9 +120,14 @@ class QtAlertsPanel(QtPanel):
             shortcut = QShortcut(QKeySequence(key), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda a=action: self.command(a))
-        dismiss = QShortcut(QKeySequence("D"), self.table)
-        dismiss.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        dismiss.activated.connect(self.dismiss_selected)
+        for key, slot in (
+            ("D", self.dismiss_selected),
+            ("H", self.shelve_selected),
+            ("G", self.assign_selected),
+        ):
+            asking = QShortcut(QKeySequence(key), self.table)
+            asking.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            asking.activated.connect(slot)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             details = QShortcut(QKeySequence(key), self.table)
             details.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -125,14 +138,52 @@ class QtAlertsPanel(QtPanel):
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(ALERT_ROLE) if rows else None
 
-    def command(self, action: Action, reason: str = "") -> None:
+    def command(
+        self,
+        action: Action,
+        reason: str = "",
+        *,
+        until: datetime | None = None,
+        to: str | None = None,
+    ) -> None:
         alert = self.selected()
         if alert is None:
             return
         self.notice.clear()
         self.context.commands(
-            AlertCommand(action, alert.identifier, self.context.operator, reason=reason)
+            AlertCommand(
+                action, alert.identifier, self.context.operator, reason=reason, until=until, to=to
+            )
         )
+
+    def shelve_selected(self) -> None:
+        """ISA-18.2 shelving: out of the operator's way for a while, with a reason."""
+        if self.selected() is None:
+            return
+        minutes, ok = QInputDialog.getInt(
+            self, gettext("Shelve alert"), gettext("For how many minutes?"), 30, 1, 24 * 60
+        )
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(
+            self, gettext("Shelve alert"), gettext("Why is this alert shelved?")
+        )
+        if ok and reason.strip():
+            self.command(
+                Action.SHELVE, reason.strip(), until=utc_now() + timedelta(minutes=minutes)
+            )
+
+    def assign_selected(self) -> None:
+        if self.selected() is None:
+            return
+        operator, ok = QInputDialog.getText(
+            self,
+            gettext("Assign alert"),
+            gettext("Assign to which operator?"),
+            text=self.context.operator,
+        )
+        if ok and operator.strip():
+            self.command(Action.ASSIGN, to=operator.strip())
 
     def dismiss_selected(self) -> None:
         if self.selected() is None:
@@ -247,7 +298,10 @@ class QtAlertsPanel(QtPanel):
         self.details.retranslate()
         self._show_flood()
         self.table.setToolTip(
-            gettext("A acknowledge, S start, R resolve, E escalate, D dismiss, Enter details")
+            gettext(
+                "A acknowledge, S start, R resolve, E escalate, D dismiss, H shelve, "
+                "U unshelve, G assign, Enter details"
+            )
         )
 
     def stop(self) -> None:

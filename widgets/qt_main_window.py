@@ -19,6 +19,7 @@ from widgets.layouts import LayoutStore, RoleLayout, apply_role_layout, apply_ro
 from widgets.panel_registry import PANELS
 from widgets.qt_exercise_banner import QtExerciseBanner
 from widgets.qt_panel import QtPanel
+from widgets.qt_sources_dialog import QtSourcesDialog
 from widgets.qt_status import QtStatusBar
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class QtMainWindow(QMainWindow):
         self.layouts = layouts
         self.panels: dict[str, QtPanel] = {}
         self._pending_sizes: RoleLayout | None = None
+        self.sources_dialog: QtSourcesDialog | None = None
         self.docks: dict[str, QDockWidget] = {}
         self.banner = QtExerciseBanner(context, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner)
@@ -98,6 +100,9 @@ class QtMainWindow(QMainWindow):
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
+        self.sources_action = QAction(self)
+        self.sources_action.triggered.connect(self.show_sources)
+        self.view_menu.addAction(self.sources_action)
         self.layout_menu = self.view_menu.addMenu("")
         self.role_group = QActionGroup(self)
         self.role_actions: dict[str, QAction] = {}
@@ -129,6 +134,22 @@ class QtMainWindow(QMainWindow):
         self.about_action.triggered.connect(self._show_about)
         self.help_menu.addAction(self.about_action)
 
+    def show_sources(self) -> QtSourcesDialog:
+        status = self.statusBar()
+        assert isinstance(status, QtStatusBar)
+        if self.sources_dialog is None:
+            self.sources_dialog = QtSourcesDialog(
+                status.terminology,
+                lambda: [
+                    light.health for light in status.lights.values() if light.health is not None
+                ],
+                self,
+            )
+        self.sources_dialog.refresh()
+        self.sources_dialog.show()
+        self.sources_dialog.raise_()
+        return self.sources_dialog
+
     def switch_role(self, role: str) -> None:
         """Saves the current role's arrangement, then opens the new role's own (or default)."""
         if role == self.role:
@@ -151,6 +172,7 @@ class QtMainWindow(QMainWindow):
         for role, action in self.role_actions.items():
             action.setText(str(ROLE_NAMES[role]))
         self.reset_layout_action.setText(gettext("&Reset to the role's default layout"))
+        self.sources_action.setText(gettext("&Sources..."))
         self.language_menu.setTitle(gettext("L&anguage"))
         self.language_actions[current_language()].setChecked(True)
         self.help_menu.setTitle(gettext("&Help"))

@@ -63,6 +63,7 @@ class QtStatusBar(QStatusBar):
         super().__init__(parent)
         self.setObjectName("statusBar")
         self._terms = context.terminology
+        self.terminology = context.terminology
         self.lights: dict[str, QtHealthLight] = {}
         self._utc = QLabel(objectName="utcClock")
         self._local = QLabel(objectName="localClock")

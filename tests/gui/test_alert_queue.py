@@ -201,3 +201,52 @@ def test_selection_survives_re_sorting_right_to_left(make_console, qtbot) -> Non
     qtbot.waitUntil(lambda: rows(panel) == ["a-0", "a-1"])
     assert panel.selected().identifier == "a-1", "the operator's selection follows the alert"
     assert panel.details.alert.identifier == "a-1"
+
+
+def test_shelving_hides_an_alert_for_a_while_and_the_shelved_view_finds_it(
+    queue, qtbot, monkeypatch
+) -> None:
+    console, panel = queue
+    ingest(console, alert("a-1"))
+    select(panel, qtbot, "a-1")
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *args, **kw: (45, True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kw: ("known work crew", True))
+    qtbot.keyClick(panel.table, Qt.Key.Key_H)
+    qtbot.waitUntil(lambda: console.core.store.get(Alert, "a-1").shelved_until is not None)
+    qtbot.waitUntil(lambda: rows(panel) == [])
+    shelved = panel.filters.state.findText("Shelved alerts")
+    panel.filters.state.setCurrentIndex(shelved)
+    assert rows(panel) == ["a-1"] and "shelved" in cell(panel, "a-1", "state")
+    select(panel, qtbot, "a-1")
+    qtbot.keyClick(panel.table, Qt.Key.Key_U)
+    qtbot.waitUntil(lambda: console.core.store.get(Alert, "a-1").shelved_until is None)
+
+
+def test_assigning_names_the_operator(queue, qtbot, monkeypatch) -> None:
+    console, panel = queue
+    ingest(console, alert("a-1"))
+    select(panel, qtbot, "a-1")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kw: ("op-12", True))
+    qtbot.keyClick(panel.table, Qt.Key.Key_G)
+    qtbot.waitUntil(lambda: console.core.store.get(Alert, "a-1").assignee == "op-12")
+    qtbot.waitUntil(lambda: "op-12" in cell(panel, "a-1", "state"))
+
+
+def test_the_sources_dialog_lists_every_source_with_its_last_error(console, qtbot) -> None:
+    from app.messages import HealthState, SourceHealth
+
+    console.core.hub.publish(
+        SourceHealth(
+            "wd", "Weapon detection", HealthState.DOWN, "cannot reach the tool", records_in=12
+        )
+    )
+    console.core.hub.publish(SourceHealth("bio", "Bio sensors", HealthState.OK, records_in=3))
+    qtbot.waitUntil(lambda: len(console.window.statusBar().lights) == 2)
+    dialog = console.window.show_sources()
+    texts = [
+        [dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+        for r in range(dialog.table.rowCount())
+    ]
+    assert texts[0][0] == "Bio sensors" and texts[1][0] == "Weapon detection"
+    assert texts[1][5] == "cannot reach the tool" and texts[1][2] == "12"
+    dialog.close()
