@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from app.gc_tuning import tune_for_long_runs
 from app.messages import SourceHealth
 from app.model import RECORD_TYPES
 from app.runtime import Core
@@ -53,6 +54,7 @@ def run(core: Core, duration_s: float | None) -> int:
     ]
     deadline = None if duration_s is None else time.monotonic() + duration_s
     log.info("Headless core running on %s", core.engine.url.render_as_string())
+    tune_for_long_runs()
     core.start()
     try:
         while not stop.is_set():

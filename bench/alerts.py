@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.alerts.queue_table import AlertTable, QueueFilter
+from app.gc_tuning import tune_for_long_runs
 from app.model import Alert, AlertState, Category, GeoPoint, Priority
 from app.runtime import Core
 from app.settings import Settings
@@ -99,6 +100,7 @@ def latency_and_stalls(rates: tuple[int, ...] = (100, 1000), seconds: float = 8.
     from widgets.workers import QtHubBridge
 
     app = QApplication.instance() or QApplication([])
+    tune_for_long_runs()  # as the console does once its window is open
     rows: list[Row] = []
     for rate in rates:
         tool = SimulatedTool("bench")
@@ -176,7 +178,7 @@ def _mark_visible(model, visible: dict[str, float]) -> None:  # type: ignore[no-
     """Every alert in the table is in view (the filter shows all states): mark only the
     ones added since the last refresh, so the measurement costs the GUI thread little."""
     now = time.perf_counter()
-    for alert in model.table.alerts[len(visible):]:
+    for alert in model.table.alerts[len(visible) :]:
         visible.setdefault(alert.identifier, now)
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import paths
 from app import settings as settings_module
+from app.gc_tuning import tune_for_long_runs
 from app.runtime import Core
 from app.settings import Settings
 from i18n import current_language
@@ -104,6 +105,7 @@ def run_gui(settings: Settings, settings_path: Path | None = None) -> int:
     app = create_application()
     console = open_console(app, settings, LayoutStore(paths.data_dir()))
     quit_signals = QuitOnSignals(app)
+    tune_for_long_runs()
     console.window.show()
     console.core.start()
     try:
