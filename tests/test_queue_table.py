@@ -87,3 +87,10 @@ def test_dedup_looks_only_inside_the_batch_box_widened_by_the_distance() -> None
     assert (box.north - 59.9) * 111_320 == pytest.approx(50.0)
     assert (box.east - 10.7) > (box.north - 59.9), "a degree of longitude is shorter up north"
     assert BoundingBox.around([alert(point=None)], 50.0) is None
+
+
+def test_grouping_keeps_the_most_urgent_newest_row_of_each_type_and_source() -> None:
+    table = build()
+    rows, sizes = table.grouped(table.view(QueueFilter(states=None, include_shelved=True), T0))
+    shown = dict(zip(ids(table, rows), sizes.tolist(), strict=True))
+    assert shown == {"p1-new": 1, "p1-old": 4}

@@ -45,6 +45,8 @@ class AlertQueueModel(QAbstractTableModel):
         self.table = AlertTable()
         self.filter = QueueFilter()
         self._order = np.empty(0, dtype=np.int64)
+        self._group_sizes: np.ndarray | None = None
+        self.grouped = False
         self._chips: dict[Priority, QPixmap] = {}
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._refresh.timeout.connect(self.refresh)
@@ -62,11 +64,23 @@ class AlertQueueModel(QAbstractTableModel):
         self.filter = wanted
         self.refresh()
 
+    def set_grouped(self, grouped: bool) -> None:
+        if grouped != self.grouped:
+            self.grouped = grouped
+            self.refresh()
+
     def refresh(self, now: datetime | None = None) -> None:
         self._refresh.stop()
         self.beginResetModel()
-        self._order = self.table.view(self.filter, now or utc_now())
+        order = self.table.view(self.filter, now or utc_now())
+        self._group_sizes = None
+        if self.grouped:
+            order, self._group_sizes = self.table.grouped(order)
+        self._order = order
         self.endResetModel()
+
+    def group_size(self, row: int) -> int:
+        return 1 if self._group_sizes is None else int(self._group_sizes[row])
 
     def stop(self) -> None:
         self._refresh.stop()
@@ -102,6 +116,8 @@ class AlertQueueModel(QAbstractTableModel):
         alert = self.alert_at(index.row())
         column = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == "count" and self._group_sizes is not None:
+                return f"×{format_decimal(self.group_size(index.row()))}"
             return self._text(alert, column)
         if role == ALERT_ROLE:
             return alert

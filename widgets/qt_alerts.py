@@ -14,9 +14,11 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -58,7 +60,14 @@ class QtAlertsPanel(QtPanel):
         super().__init__(context, parent)
         self.model = AlertQueueModel(context.terminology, self)
         self.filters = QtAlertFilters(context.terminology, self)
-        self.flood = QLabel(objectName="floodBanner", wordWrap=True, visible=False)
+        self.flood = QLabel(objectName="floodBanner", wordWrap=True)
+        self.ungroup = QPushButton(objectName="floodUngroup", checkable=True)
+        self.ungroup.toggled.connect(self._show_flood)
+        self.flood_bar = QWidget(objectName="floodBar", visible=False)
+        flood_layout = QHBoxLayout(self.flood_bar)
+        flood_layout.setContentsMargins(0, 0, 0, 0)
+        flood_layout.addWidget(self.flood, 1)
+        flood_layout.addWidget(self.ungroup)
         self.flood_state: FloodState | None = None
         self.notice = QLabel(objectName="alertNotice", wordWrap=True)
         self.table = QTableView(objectName="alertQueue")
@@ -72,7 +81,7 @@ class QtAlertsPanel(QtPanel):
         splitter.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (self.filters, self.flood, self.notice):
+        for widget in (self.filters, self.flood_bar, self.notice):
             layout.addWidget(widget)
         layout.addWidget(splitter, 1)
         self._flash = QTimer(self, interval=FLASH_MS)
@@ -279,11 +288,19 @@ class QtAlertsPanel(QtPanel):
             self.table.selectionModel().blockSignals(False)
 
     def _show_flood(self) -> None:
+        """While alerts flood in, the queue shows one row per event type and source, unless
+        the operator asks to see every alert."""
         state = self.flood_state
         flooding = state is not None and state.flooding
-        self.flood.setVisible(flooding)
+        self.flood_bar.setVisible(flooding)
+        self.model.set_grouped(flooding and not self.ungroup.isChecked())
         if flooding:
             self.flood.setText(banner_text(state, self.context.terminology))
+        self.ungroup.setText(
+            gettext("Group by type and source")
+            if self.ungroup.isChecked()
+            else gettext("Show every alert")
+        )
 
     def _fit_time_column(self) -> None:
         """Times are as wide as the language writes them ("06:22:57" or "6:22:57 ص")."""

@@ -38,6 +38,7 @@ class AlertTable:
         self.alerts: list[Alert] = []
         self._row_of: dict[str, int] = {}
         self._sources: dict[str, int] = {}
+        self._groups: dict[tuple[str, str], int] = {}
         self._columns: dict[str, list] = {
             "priority": [],
             "sent": [],
@@ -46,6 +47,7 @@ class AlertTable:
             "source": [],
             "shelved_until": [],
             "text": [],
+            "group": [],
         }
         self._arrays: dict[str, np.ndarray] | None = None
 
@@ -83,6 +85,9 @@ class AlertTable:
         columns["shelved_until"][row] = (
             alert.shelved_until.timestamp() if alert.shelved_until else _NEVER
         )
+        columns["group"][row] = self._groups.setdefault(
+            (alert.event_type, alert.source_tool), len(self._groups)
+        )
         columns["text"][row] = " ".join(
             (alert.headline, alert.description, alert.event_type, alert.sender)
         ).casefold()
@@ -97,6 +102,7 @@ class AlertTable:
                 "category": np.asarray(c["category"], dtype=np.int8),
                 "source": np.asarray(c["source"], dtype=np.int32),
                 "shelved_until": np.asarray(c["shelved_until"], dtype=np.float64),
+                "group": np.asarray(c["group"], dtype=np.int32),
             }
         return self._arrays
 
@@ -124,6 +130,16 @@ class AlertTable:
             rows = rows[np.fromiter((needle in text[r] for r in rows), dtype=bool, count=len(rows))]
         order = np.lexsort((-keys["sent"][rows], keys["priority"][rows]))
         return rows[order]
+
+    def grouped(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One row per event type and source, the first in queue order (the most urgent and
+        newest), with how many alerts each stands for: a flood seen as a situation."""
+        if not len(rows):
+            return rows, np.empty(0, dtype=np.int64)
+        codes = self._keys()["group"][rows]
+        _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+        keep = np.argsort(first)
+        return rows[first[keep]], counts[keep]
 
     def sources(self) -> list[str]:
         return sorted(self._sources)

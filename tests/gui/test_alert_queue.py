@@ -178,14 +178,34 @@ def test_a_new_p1_sounds_and_flashes_once(queue, qtbot) -> None:
     qtbot.waitUntil(lambda: not panel._flash.isActive(), timeout=5000)
 
 
-def test_a_flood_shows_a_banner_with_the_situation(queue, qtbot) -> None:
+def test_a_flood_groups_the_queue_by_type_and_source(queue, qtbot) -> None:
     console, panel = queue
+    offline = [
+        alert(
+            f"cam-{n}",
+            event_type="camera_offline",
+            source_tool="vms",
+            priority=Priority.P3,
+            **spread(n),
+        )
+        for n in range(5)
+    ]
+    ingest(console, *offline, alert("knife", **spread(9)))
+    qtbot.waitUntil(lambda: len(rows(panel)) == 6)
     state = FloodState(True, 240, (FloodGroup("camera_offline", "vms", 180, T0),))
     console.core.hub.publish(state)
-    qtbot.waitUntil(panel.flood.isVisible)
+    qtbot.waitUntil(panel.flood_bar.isVisible)
     assert "240" in panel.flood.text() and "Camera offline" in panel.flood.text()
+    assert len(rows(panel)) == 2, "one row per event type and source"
+    camera_row = panel.model.row_of(rows(panel)[1])
+    assert panel.model.index(camera_row, COLUMN["count"]).data() == "×5"
+    panel.ungroup.click()  # the operator wants every alert
+    assert len(rows(panel)) == 6
+    panel.ungroup.click()
+    assert len(rows(panel)) == 2
     console.core.hub.publish(FloodState(False, 3, ()))
-    qtbot.waitUntil(lambda: not panel.flood.isVisible())
+    qtbot.waitUntil(lambda: not panel.flood_bar.isVisible())
+    assert len(rows(panel)) == 6
 
 
 def test_selection_survives_re_sorting_right_to_left(make_console, qtbot) -> None:
