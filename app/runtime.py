@@ -55,8 +55,8 @@ class Core:
 
     def source_configs(self) -> list[dict[str, Any]]:
         """Configured sources. When none is configured the demo plays: its simulated tools
-        serve alerts over REST (connected to like real tools), and the scenario's other
-        records come from the demo source."""
+        serve alerts, detections and sensor readings over REST (connected to like real
+        tools); posts come from the demo source until the social-media tool API exists."""
         configs = list(self.settings.sources)
         if configs or not self.settings.demo:
             return configs
@@ -66,7 +66,7 @@ class Core:
         return [
             {
                 "plugin": "demo",
-                "params": {"speed": speed, "kinds": ["detection", "post", "observation"]},
+                "params": {"speed": speed, "kinds": ["post"]},
             },
             *self.demo_tools.connector_configs(),
         ]

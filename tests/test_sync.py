@@ -343,3 +343,71 @@ def test_a_document_with_external_entities_is_refused(server, make_core) -> None
     core, watcher = make_core(base, feed="document", path="/cap")
     watcher.wait(lambda w: any("unusable document" in h.last_error for h in w.health))
     assert core.store.count(Alert) == 0
+
+
+def test_detections_observations_and_tracks_arrive_over_the_same_api(server, make_core) -> None:
+    from app.model import Detection, Observation, Track
+
+    tool = SimulatedTool("wd")
+    base = server.add(tool)
+    when = T0.isoformat()
+    tool.publish(tool_alert(1))
+    tool.publish_records(
+        "detections",
+        {
+            "identifier": "d-1",
+            "detector_id": "yolo",
+            "source_id": "cam-3",
+            "time": when,
+            "event_type": "knife",
+            "label": "knife",
+            "confidence": 0.8,
+            "bbox": [0.1, 0.2, 0.1, 0.2],
+            "geometry": {"type": "Point", "coordinates": [10.73, 59.91]},
+        },
+    )
+    tool.publish_records(
+        "observations",
+        {
+            "identifier": "o-1",
+            "sensor_id": "bio-1",
+            "time": when,
+            "quantity": "bacteria_air",
+            "value": 612.5,
+            "unit": "CFU/m³",
+        },
+        {
+            "identifier": "o-2",
+            "sensor_id": "bio-1",
+            "time": when,
+            "quantity": "bacteria_air",
+            "value": "high",
+            "unit": "CFU/m³",
+        },
+    )
+    tool.publish_records(
+        "tracks",
+        {
+            "identifier": "t-1",
+            "time": when,
+            "cot_type": "a-h-G",
+            "callsign": "Alpha",
+            "geometry": {"type": "Point", "coordinates": [10.73, 59.91]},
+            "course_deg": 90,
+        },
+    )
+    core, watcher = make_core(base, kinds=["alerts", "detections", "observations", "tracks"])
+    wait = time.monotonic() + 20
+    while core.store.count(Track) == 0 and time.monotonic() < wait:
+        time.sleep(0.05)
+    assert core.store.get(Detection, "wd:d-1").bbox == (0.1, 0.2, 0.1, 0.2)
+    assert core.store.get(Observation, "wd:o-1").value == 612.5
+    assert core.store.get(Observation, "wd:o-2") is None  # "high" is not a reading
+    assert core.store.get(Track, "wd:t-1").callsign == "Alpha"
+    watcher.wait(
+        lambda w: (
+            (w.last_health("wd") or SourceHealth("", "", HealthState.OK)).records_rejected == 1
+        )
+    )
+    assert SyncState(core.store, "wd/observations").position().cursor == "2"
+    assert SyncState(core.store, "wd").position().cursor == "1"

@@ -18,7 +18,11 @@ def test_the_committed_openapi_document_matches_the_models() -> None:
     document = json.loads(render())
     assert document["info"]["version"] == "1"
     assert "/api/v1/alerts" in document["paths"]
-    assert {"AlertIn", "AlertPage", "ActionOut"} <= set(document["components"]["schemas"])
+    expected = {"AlertIn", "AlertsPage", "DetectionIn", "ObservationIn", "TrackIn", "ActionOut"}
+    assert expected <= set(document["components"]["schemas"])
+    assert {"/api/v1/detections", "/api/v1/observations", "/api/v1/tracks"} <= set(
+        document["paths"]
+    )
 
 
 def test_a_valid_alert_becomes_a_namespaced_record_with_terminology_defaults() -> None:

@@ -24,6 +24,11 @@ TOOL_TITLES = {
 }
 
 
+# Which demo tool serves the scenario's other records, as the seed city's tools did.
+RECORD_TOOLS = {"detection": "video-analytics", "observation": "bio-sensors"}
+FEEDS = {"detection": "detections", "observation": "observations"}
+
+
 class DemoTools:
     def __init__(self, scenario: str = "", speed: float = 1.0) -> None:
         self.scenario = Scenario.load(Path(scenario) if scenario else bundled_scenario_path())
@@ -33,7 +38,7 @@ class DemoTools:
         self.tools = {tool_id: SimulatedTool(tool_id) for tool_id in tool_ids}
         self.server = SimulatedToolServer()
         self.urls = {tool_id: self.server.add(tool) for tool_id, tool in self.tools.items()}
-        self.feeder = ScenarioFeeder(self.scenario, self.tools, speed)
+        self.feeder = ScenarioFeeder(self.scenario, self.tools, speed, RECORD_TOOLS)
 
     def start(self) -> DemoTools:
         self.server.start()
@@ -54,7 +59,13 @@ class DemoTools:
                     "base_url": url,
                     "poll_interval_s": 1.0,
                     "simulated": True,
+                    "kinds": self._kinds(tool_id),
                 },
             }
             for tool_id, url in self.urls.items()
         ]
+
+    @staticmethod
+    def _kinds(tool_id: str) -> list[str]:
+        served = [FEEDS[kind] for kind, tool in RECORD_TOOLS.items() if tool == tool_id]
+        return ["alerts", *served]

@@ -1,5 +1,6 @@
-"""Plays a scenario's alert injects into simulated tools, at scenario time, as tool-API JSON:
-the console then pulls them over REST exactly as it pulls a real tool's alerts."""
+"""Plays a scenario into simulated tools, at scenario time, as tool-API JSON: alerts into the
+tool each inject names, detections and sensor readings into the tools that serve them. The
+console then pulls everything over REST exactly as it pulls from real tools."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.demo.scenario import Scenario
-from app.model import utc_now
+from app.model import Detection, Observation, utc_now
 from app.simtools.tool import SimulatedTool
+from app.terminology import default_terminology
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +42,51 @@ def alert_json(data: dict[str, Any], identifier: str, sent: datetime) -> dict[st
     return item
 
 
+def detection_json(detection: Detection) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "identifier": detection.identifier,
+        "detector_id": detection.detector_id,
+        "source_id": detection.source_id,
+        "time": detection.time.isoformat(),
+        "event_type": detection.event_type,
+        "label": detection.label,
+        "confidence": detection.confidence,
+        "status": detection.status.value,
+    }
+    if detection.bbox is not None:
+        item["bbox"] = list(detection.bbox)
+    if detection.point is not None:
+        item["geometry"] = detection.point.to_geojson()
+    return item
+
+
+def observation_json(observation: Observation) -> dict[str, Any]:
+    return {
+        "identifier": observation.identifier,
+        "sensor_id": observation.sensor_id,
+        "time": observation.time.isoformat(),
+        "quantity": observation.quantity,
+        "value": observation.value,
+        "unit": observation.unit,
+        "status": observation.status.value,
+    }
+
+
 class ScenarioFeeder:
+    """``record_tools`` names the tool serving each non-alert kind ("detection",
+    "observation"); kinds it does not name are not fed."""
+
     def __init__(
-        self, scenario: Scenario, tools: dict[str, SimulatedTool], speed: float = 1.0
+        self,
+        scenario: Scenario,
+        tools: dict[str, SimulatedTool],
+        speed: float = 1.0,
+        record_tools: dict[str, str] | None = None,
     ) -> None:
         self.scenario = scenario
         self.tools = tools
         self.speed = speed
+        self.record_tools = record_tools or {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="scenario-feeder", daemon=True)
 
@@ -65,13 +105,37 @@ class ScenarioFeeder:
         while not self._stop.wait(TICK_S):
             now_s = (time.monotonic() - started) * self.speed - loop * duration
             end_s = min(now_s, duration)
+            clock = self._clock(origin, loop)
             for index, inject in self.scenario.injects_between(
                 played_s, end_s, frozenset({"alert"})
             ):
-                sent = origin + timedelta(seconds=(loop * duration + inject.at_s) / self.speed)
                 tool = self.tools.get(inject.data["source_tool"])
                 if tool is not None:
-                    tool.publish(alert_json(inject.data, f"demo-{loop}-{index}", sent))
+                    tool.publish(
+                        alert_json(inject.data, f"demo-{loop}-{index}", clock(inject.at_s))
+                    )
+            self._feed_records(played_s, end_s, clock, loop)
             played_s = end_s
             if now_s >= duration:
                 loop, played_s = loop + 1, 0.0
+
+    def _clock(self, origin: datetime, loop: int):  # type: ignore[no-untyped-def]
+        offset = loop * self.scenario.duration_s
+        return lambda scenario_s: origin + timedelta(seconds=(offset + scenario_s) / self.speed)
+
+    def _feed_records(self, start_s: float, end_s: float, clock, loop: int) -> None:  # type: ignore[no-untyped-def]
+        kinds = frozenset(self.record_tools) & {"detection", "observation"}
+        if not kinds:
+            return
+        records = self.scenario.records_between(
+            start_s, end_s, clock, loop, default_terminology(), kinds
+        )
+        for record in records:
+            if isinstance(record, Detection):
+                tool = self.tools.get(self.record_tools["detection"])
+                if tool is not None:
+                    tool.publish_records("detections", detection_json(record))
+            elif isinstance(record, Observation):
+                tool = self.tools.get(self.record_tools["observation"])
+                if tool is not None:
+                    tool.publish_records("observations", observation_json(record))

@@ -26,7 +26,9 @@ from app.toolapi.schema import ActionOut, describe_error
 
 log = logging.getLogger(__name__)
 
-_FEED = re.compile(r"^/tools/(?P<tool>[\w.-]+)/api/v1/alerts$")
+_FEED = re.compile(
+    r"^/tools/(?P<tool>[\w.-]+)/api/v1/(?P<kind>alerts|detections|observations|tracks)$"
+)
 _DOCUMENT = re.compile(r"^/tools/(?P<tool>[\w.-]+)(?P<rest>/.*)$")
 _ACTIONS = re.compile(r"^/tools/(?P<tool>[\w.-]+)/api/v1/alerts/(?P<alert>[^/]+)/actions$")
 MAX_LIMIT = 1000
@@ -123,8 +125,8 @@ def _handler_for(server: SimulatedToolServer) -> type[BaseHTTPRequestHandler]:
                 limit = min(MAX_LIMIT, max(1, int(query.get("limit", ["500"])[0])))
             except ValueError:
                 return self._json(HTTPStatus.BAD_REQUEST, {"error": "since and limit are numbers"})
-            items, last, more = tool.page(since, limit)
-            etag = f'"{tool.tool_id}-{since}-{last}-{limit}"'
+            items, last, more = tool.page(since, limit, match["kind"])
+            etag = f'"{tool.tool_id}-{match["kind"]}-{since}-{last}-{limit}"'
             if self.headers.get("If-None-Match") == etag:
                 tool.not_modified += 1
                 return self._send(HTTPStatus.NOT_MODIFIED, b"", None, {"ETag": etag})

@@ -25,7 +25,7 @@ class SimulatedTool:
         self.tool_id = tool_id
         self.api_key = api_key
         self._lock = threading.Lock()
-        self._items: list[tuple[int, dict[str, Any]]] = []
+        self._feeds: dict[str, list[tuple[int, Any]]] = {}
         self._faults: deque[Fault] = deque()
         self._actions: dict[str, dict[str, Any]] = {}
         self._documents: dict[str, tuple[bytes, str]] = {}
@@ -42,23 +42,28 @@ class SimulatedTool:
         with self._lock:
             return self._documents.get(path)
 
-    def publish(self, *items: dict[str, Any]) -> None:
+    def publish(self, *items: Any) -> None:
         """Makes alerts available in the feed; each gets the next sequence number (the cursor)."""
-        with self._lock:
-            for item in items:
-                sequence = self._items[-1][0] + 1 if self._items else 1
-                self._items.append((sequence, item))
+        self.publish_records("alerts", *items)
 
-    def page(self, since: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+    def publish_records(self, kind: str, *items: Any) -> None:
+        """Makes records of ``kind`` (alerts, detections, observations, tracks) available."""
         with self._lock:
-            newer = [(seq, item) for seq, item in self._items if seq > since]
+            feed = self._feeds.setdefault(kind, [])
+            for item in items:
+                feed.append((feed[-1][0] + 1 if feed else 1, item))
+
+    def page(self, since: int, limit: int, kind: str = "alerts") -> tuple[list[Any], int, bool]:
+        with self._lock:
+            newer = [(seq, item) for seq, item in self._feeds.get(kind, []) if seq > since]
         chosen = newer[:limit]
         last = chosen[-1][0] if chosen else since
         return [item for _, item in chosen], last, len(newer) > limit
 
-    def latest_sequence(self) -> int:
+    def latest_sequence(self, kind: str = "alerts") -> int:
         with self._lock:
-            return self._items[-1][0] if self._items else 0
+            feed = self._feeds.get(kind, [])
+            return feed[-1][0] if feed else 0
 
     def inject(self, fault: Fault, count: int = 1) -> None:
         with self._lock:

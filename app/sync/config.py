@@ -52,8 +52,10 @@ class ConnectorConfig(BaseModel):
     retry_base_s: float = Field(1.0, gt=0, le=60)
     retry_cap_s: float = Field(60.0, gt=0, le=3600)
     simulated: bool = False
-    # "toolapi": the Watchfloor tool API, paged by cursor. "document": one URL polled with
-    # ETag whose body is CAP, Atom/RSS of CAP, GeoJSON, STIX 2.1 or JSON under ``mapping``.
+    # "toolapi": the Watchfloor tool API, paged by cursor, for each of ``kinds``. "document":
+    # ``path`` polled with ETag, its body CAP, Atom/RSS of CAP, GeoJSON, STIX 2.1 or JSON
+    # under ``mapping``.
     feed: Literal["toolapi", "document"] = "toolapi"
+    kinds: tuple[Literal["alerts", "detections", "observations", "tracks"], ...] = ("alerts",)
     path: str = Field("", max_length=1024, pattern=r"^(/[^\s]*)?$")
     mapping: dict[str, Any] | None = None

@@ -26,7 +26,8 @@ from app.sync.state import FeedPosition, SyncState
 from app.terminology import default_terminology
 from app.toolapi.adapters import AdapterError
 from app.toolapi.adapters.parse import parse_alerts
-from app.toolapi.schema import AlertIn, AlertPage, describe_error
+from app.toolapi.records import KIND_MODELS
+from app.toolapi.schema import AlertIn, RecordPage, describe_error
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,12 @@ class RestConnector:
     def _pull(self, session: requests.Session, state: SyncState, ingest: Ingest) -> bool:
         if self.config.feed == "document":
             return self._pull_document(session, state, ingest)
-        return self._pull_page(session, state, ingest)
+        more = False
+        for kind in self.config.kinds:
+            # Alerts keep the connector's own cursor (stores from before kinds existed).
+            cursor = state if kind == "alerts" else SyncState(ingest.store, f"{self.id}/{kind}")
+            more = self._pull_page(session, cursor, ingest, kind) or more
+        return more
 
     def _pull_document(self, session: requests.Session, state: SyncState, ingest: Ingest) -> bool:
         """Polls a tool's own feed or document; unchanged answers cost a 304, re-sent alerts
@@ -129,8 +135,10 @@ class RestConnector:
             raise SyncError(str(exc)) from exc
         self.records_in += len(records)
 
-    def _pull_page(self, session: requests.Session, state: SyncState, ingest: Ingest) -> bool:
-        """Fetches and stores one page; True when the tool says more are waiting."""
+    def _pull_page(
+        self, session: requests.Session, state: SyncState, ingest: Ingest, kind: str
+    ) -> bool:
+        """Fetches and stores one page of ``kind``; True when the tool says more are waiting."""
         position = state.position()
         params: dict[str, Any] = {"limit": self.config.page_limit}
         headers = {}
@@ -138,25 +146,31 @@ class RestConnector:
             params["since"] = position.cursor
         if position.etag:
             headers["If-None-Match"] = position.etag
-        path = self.config.path or "/api/v1/alerts"
-        body, etag, _type = self._get(session, self.base_url + path, params, headers)
+        url = f"{self.base_url}/api/v1/{kind}"
+        body, etag, _type = self._get(session, url, params, headers)
         if body is None:
             return False
         try:
-            page = AlertPage.model_validate_json(body)
+            page = RecordPage.model_validate_json(body)
         except ValidationError as exc:
             self.records_rejected += 1
             raise SyncError(f"the tool sent an invalid page: {describe_error(exc)}") from exc
-        self._store(ingest, self._validated(page.items))
+        self._store(ingest, self._validated(kind, page.items))
         state.advance(FeedPosition(page.next_cursor or position.cursor, etag))
         return page.has_more
 
-    def _validated(self, items: list[dict[str, Any]]) -> list[Any]:
+    def _validated(self, kind: str, items: list[Any]) -> list[Any]:
         terms = default_terminology()
+        model = KIND_MODELS[kind]
         records = []
         for index, item in enumerate(items):
             try:
-                records.append(AlertIn.model_validate(item).to_record(self.id, terms))
+                valid = model.model_validate(item)
+                records.append(
+                    valid.to_record(self.id, terms)
+                    if isinstance(valid, AlertIn)
+                    else valid.to_record(self.id)
+                )
             except (ValidationError, ValueError) as exc:
                 reason = describe_error(exc) if isinstance(exc, ValidationError) else str(exc)
                 self.records_rejected += 1

@@ -147,8 +147,8 @@ class AlertIn(ToolModel):
         )
 
 
-class AlertPage(ToolModel):
-    """One page of ``GET /api/v1/alerts``. Items are validated one by one (see ``parse_page``)
+class RecordPage(ToolModel):
+    """One page of ``GET /api/v1/<kind>``. Items are validated one by one (see ``parse_page``)
     so that one bad record is rejected without losing the good ones next to it."""
 
     api_version: Literal["1"]
@@ -177,3 +177,6 @@ def describe_error(error: ValidationError) -> str:
         parts.append(f"{where}: {item['msg']}")
     more = len(error.errors()) - len(parts)
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+AlertPage = RecordPage  # the name adapters and older code use for the alerts feed
