@@ -60,11 +60,6 @@ class SimulatedTool:
         last = chosen[-1][0] if chosen else since
         return [item for _, item in chosen], last, len(newer) > limit
 
-    def latest_sequence(self, kind: str = "alerts") -> int:
-        with self._lock:
-            feed = self._feeds.get(kind, [])
-            return feed[-1][0] if feed else 0
-
     def inject(self, fault: Fault, count: int = 1) -> None:
         with self._lock:
             self._faults.extend([fault] * count)
