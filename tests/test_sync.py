@@ -411,3 +411,25 @@ def test_detections_observations_and_tracks_arrive_over_the_same_api(server, mak
     )
     assert SyncState(core.store, "wd/observations").position().cursor == "2"
     assert SyncState(core.store, "wd").position().cursor == "1"
+
+
+def test_updates_reach_alerts_whose_identifiers_hold_url_characters(server, make_core) -> None:
+    tool = SimulatedTool("wd")
+    base = server.add(tool)
+    odd = "cam/3?frame=1#a"
+    tool.publish(tool_alert(1, identifier=odd))
+    core, watcher = make_core(base)
+    watcher.wait(lambda w: len(w.alerts) == 1)
+    action = {
+        "action_id": "act-odd",
+        "alert_identifier": odd,
+        "action": "acknowledged",
+        "by": "op-7",
+        "at": T0.isoformat(),
+        "reason": "",
+    }
+    SyncState(core.store, "wd").enqueue("act-odd", action)
+    deadline = time.monotonic() + 20
+    while not tool.actions and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [a["alert_identifier"] for a in tool.actions] == [odd]

@@ -16,7 +16,7 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import ValidationError
 
@@ -167,7 +167,7 @@ def _handler_for(server: SimulatedToolServer) -> type[BaseHTTPRequestHandler]:
                 action = ActionOut.model_validate_json(self.rfile.read(length))
             except ValidationError as exc:
                 return self._json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": describe_error(exc)})
-            if action.alert_identifier != match["alert"]:
+            if action.alert_identifier != unquote(match["alert"]):
                 return self._json(
                     HTTPStatus.UNPROCESSABLE_ENTITY,
                     {"error": "alert_identifier does not match the URL"},

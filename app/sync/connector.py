@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from pydantic import ValidationError
@@ -27,7 +28,7 @@ from app.terminology import default_terminology
 from app.toolapi.adapters import AdapterError
 from app.toolapi.adapters.parse import parse_alerts
 from app.toolapi.records import KIND_MODELS
-from app.toolapi.schema import AlertIn, RecordPage, describe_error
+from app.toolapi.schema import RecordPage, describe_error
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,8 @@ class RestConnector:
                     self._push(session, state)
                 except SyncError as exc:
                     failures = backoff.failures + 1
-                    health = (
-                        HealthState.DOWN
-                        if failures >= DOWN_AFTER_FAILURES
-                        else (HealthState.DEGRADED)
-                    )
+                    down = failures >= DOWN_AFTER_FAILURES
+                    health = HealthState.DOWN if down else HealthState.DEGRADED
                     log.warning("%s: %s", self.title, exc)
                     hub.publish(self._health(health, str(exc)))
                     token.wait(backoff.next_delay())
@@ -165,12 +163,7 @@ class RestConnector:
         records = []
         for index, item in enumerate(items):
             try:
-                valid = model.model_validate(item)
-                records.append(
-                    valid.to_record(self.id, terms)
-                    if isinstance(valid, AlertIn)
-                    else valid.to_record(self.id)
-                )
+                records.append(model.model_validate(item).to_record(self.id, terms))
             except (ValidationError, ValueError) as exc:
                 reason = describe_error(exc) if isinstance(exc, ValidationError) else str(exc)
                 self.records_rejected += 1
@@ -224,7 +217,8 @@ class RestConnector:
     def _push(self, session: requests.Session, state: SyncState) -> None:
         """Sends owed updates oldest first; stops at the first failure to keep their order."""
         for update in state.pending():
-            alert_id = update.payload["alert_identifier"]
+            # CAP identifiers may hold "/", "?" or "#": one path segment, encoded.
+            alert_id = quote(update.payload["alert_identifier"], safe="")
             url = f"{self.base_url}/api/v1/alerts/{alert_id}/actions"
             try:
                 response = session.post(url, json=update.payload, timeout=self.config.timeout_s)

@@ -1,8 +1,9 @@
 """Tool API v1 records other than alerts: detections, sensor observations and tracks.
 
 Same rules as alerts: validated one by one, times with a time zone, positions in GeoJSON order,
-identifiers namespaced by the tool so two tools never collide. (Posts come with the social-media
-work, where authors are pseudonymised on ingest.)
+identifiers namespaced by the tool so two tools never collide. Every model has the same
+``to_record(tool_id, terms)``, so connectors treat all kinds alike (only alerts use the terms).
+Posts come with the social-media work, where authors are pseudonymised on ingest.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, field_validator
 
 from app.model import Detection, GeoPoint, Observation, Status, Track
+from app.terminology import Terminology
 from app.toolapi.schema import AlertIn, Identifier, PointGeometry, ToolModel
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -33,7 +35,7 @@ class DetectionIn(ToolModel):
     snapshot_uri: Annotated[str, Field(max_length=2048)] | None = None
     status: Status = Status.ACTUAL
 
-    def to_record(self, tool_id: str) -> Detection:
+    def to_record(self, tool_id: str, terms: Terminology | None = None) -> Detection:
         return Detection(
             identifier=f"{tool_id}:{self.identifier}",
             detector_id=self.detector_id,
@@ -66,7 +68,7 @@ class ObservationIn(ToolModel):
             raise ValueError("a reading must be a finite number")
         return value
 
-    def to_record(self, tool_id: str) -> Observation:
+    def to_record(self, tool_id: str, terms: Terminology | None = None) -> Observation:
         return Observation(
             identifier=f"{tool_id}:{self.identifier}",
             sensor_id=self.sensor_id,
@@ -90,7 +92,7 @@ class TrackIn(ToolModel):
     speed_mps: Annotated[float, Field(ge=0.0, le=2000.0)] | None = None
     status: Status = Status.ACTUAL
 
-    def to_record(self, tool_id: str) -> Track:
+    def to_record(self, tool_id: str, terms: Terminology | None = None) -> Track:
         point: GeoPoint = self.geometry.to_point()
         return Track(
             identifier=f"{tool_id}:{self.identifier}",
