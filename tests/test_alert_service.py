@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from app.alerts.lifecycle import Action
-from app.alerts.service import AlertCommand, AlertSnapshot, CommandRefused, FusionUpdate
+from app.alerts.service import (
+    AlertCommand,
+    AlertService,
+    AlertSnapshot,
+    CommandRefused,
+    FusionUpdate,
+)
 from app.model import Alert, AlertAction, AlertState, Priority
 from app.simtools.server import SimulatedToolServer
 from app.simtools.tool import SimulatedTool
@@ -217,3 +223,42 @@ def test_the_queue_starts_from_a_snapshot_of_the_store(make_core_factory):
         _core2, watcher2 = make_core_factory({"wd": (url, True)})
         watcher2.wait(lambda w: bool(w.of(AlertSnapshot)))
         assert [a.identifier for a in watcher2.of(AlertSnapshot)[0].alerts] == ["wd:wd-1"]
+
+
+def test_a_flood_ends_when_its_window_passes_even_if_nothing_else_arrives(tmp_path) -> None:
+    from app.alerts.flood import FloodState
+    from app.alerts.fusion import FusionRules
+    from app.alerts.repository import AlertRepository
+    from app.hub import Hub
+    from app.storage import RecordStore, create_engine_for, upgrade_schema
+    from app.terminology import default_terminology
+    from tests.factories import alert
+
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'flood.db'}")
+    upgrade_schema(engine)
+    hub = Hub()
+    states: list[FloodState] = []
+
+    class Probe:
+        def on(self, batch) -> None:
+            states.extend(batch)
+
+    probe = Probe()
+    hub.subscribe(FloodState, probe.on)
+    service = AlertService(
+        AlertRepository(RecordStore(engine)),
+        hub,
+        default_terminology(),
+        FusionRules.load(),
+        flood_threshold=3,
+        route=lambda _tool: None,
+        flood_window_s=1.5,
+    )
+    service.start()
+    try:
+        hub.publish(*(alert(f"f-{n}") for n in range(4)))
+        wait_until(lambda: any(s.flooding for s in states))
+        wait_until(lambda: not states[-1].flooding, timeout=10)  # no alert arrived since
+    finally:
+        service.stop()
+        engine.dispose()

@@ -78,16 +78,17 @@ class AlertService:
         fusion_rules: FusionRules,
         flood_threshold: int,
         route: Callable[[str], ConnectorRoute | None],
+        flood_window_s: float = 600.0,
     ) -> None:
         self.repository = repository
         self.hub = hub
         self.terms = terms
         self.fusion_rules = fusion_rules
-        self.flood = FloodMonitor(flood_threshold)
+        self.flood = FloodMonitor(flood_threshold, flood_window_s)
         self.route = route
         self._jobs: queue.Queue[object] = queue.Queue()
         self._stop = threading.Event()
-        self._dirty = threading.Event()
+        self._dirty = False  # new alerts since the last recompute (this thread only)
         self._last_candidates: tuple[FusionCandidate, ...] = ()
         self._last_flood: FloodState | None = None
         self._window: dict[str, Alert] = {}
@@ -127,12 +128,18 @@ class AlertService:
                     if alert.identifier not in self._window:
                         self.flood.observe(alert, at=now)
                 self._remember(job)
-                self._dirty.set()
+                self._dirty = True
             clock = time.monotonic()
-            if self._dirty.is_set() and clock >= next_recompute:
-                self._dirty.clear()
+            if clock >= next_recompute and (self._dirty or self._showing_something()):
+                self._dirty = False
                 next_recompute = clock + RECOMPUTE_EVERY_S
                 self._recompute()
+
+    def _showing_something(self) -> bool:
+        """A flood or fusion candidates on screen also change with time alone (their windows
+        pass), so they are recomputed even when no alert arrives."""
+        flooding = self._last_flood is not None and self._last_flood.flooding
+        return flooding or bool(self._last_candidates)
 
     def _publish_snapshot(self) -> None:
         try:
@@ -144,7 +151,7 @@ class AlertService:
         for alert in alerts:
             self.flood.observe(alert, at=alert.last_seen or alert.sent)
         self._remember(alerts)
-        self._dirty.set()
+        self._dirty = True
 
     def _apply(self, command: AlertCommand) -> None:
         alert = self.repository.by_ids([command.identifier]).get(command.identifier)
