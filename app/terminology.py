@@ -8,14 +8,13 @@ label or a colour, so the map legend and the queue can never disagree.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from app.bundled import read_json
 from app.model import Category, Priority, Status
 from i18n import gettext
 
@@ -158,5 +157,4 @@ def _event_type(key: str, value: dict[str, Any]) -> EventType:
 
 @cache
 def default_terminology() -> Terminology:
-    text = resources.files("resources").joinpath("terminology.json").read_text(encoding="utf-8")
-    return Terminology(json.loads(text))
+    return Terminology(read_json("terminology.json"))

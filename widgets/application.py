@@ -9,7 +9,6 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QTimer
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import paths
 from app import settings as settings_module
+from app.bundled import read_text
 from app.gc_tuning import tune_for_long_runs
 from app.runtime import Core
 from app.settings import Settings
@@ -39,7 +39,7 @@ def create_application() -> QApplication:
     app.setApplicationName("Watchfloor")
     app.setOrganizationName("Watchfloor")
     app.setStyle("Fusion")
-    app.setStyleSheet(resources.files("resources").joinpath("style/console.qss").read_text("utf-8"))
+    app.setStyleSheet(read_text("style/console.qss"))
     return app
 
 
@@ -57,9 +57,9 @@ class Console:
         self.bridge.close()
 
     def dispose(self, app: QApplication) -> None:
-        """Deletes the window and collects garbage while Qt is still alive. Left to the
-        interpreter's final collection, Qt-backed objects can be freed in an order that
-        crashes PySide at exit (seen as an abort after long runs)."""
+        """Deletes the window and collects garbage while Qt is still alive, so Qt-backed
+        objects are not left to the interpreter's final collection, whose order is not ours
+        to choose."""
         self.window.deleteLater()
         app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()

@@ -11,12 +11,13 @@ import base64
 import json
 import logging
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+from app.bundled import read_json
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,7 @@ class RoleLayout:
 
     @classmethod
     def load(cls, role: str) -> RoleLayout:
-        text = resources.files("resources").joinpath(f"layouts/{role}.json").read_text("utf-8")
-        document = json.loads(text)
+        document = read_json(f"layouts/{role}.json")
         docks = tuple(
             DockPlacement(
                 d["panel"], AREAS[d["area"]], d.get("tabify_with"), d.get("hidden", False)

@@ -1,8 +1,10 @@
-"""Alert logic on records: lifecycle, priority, dedup, fusion, floods and SOP checklists.
+"""The alert centre.
 
-Pure and deterministic: functions take records and a ``now`` and return new records or result
-objects. Nothing here touches Qt, the store or the clock, so the same code serves the live
-console, replay and the trainer's simulated tools, and every rule can be tested exactly.
+The rules (``lifecycle``, ``priority``, ``dedup``, ``fusion``, ``flood``, ``sop``) are pure and
+deterministic: they take records and a ``now`` and return new records or results, touching
+neither Qt, the store nor the clock, so live operation, replay and the trainer's scenarios run
+the same code and every rule is tested exactly. ``pipeline``, ``repository`` and ``service``
+apply them to the store and the hub; ``queue_table`` holds the queue's rows for the panel.
 """
 
 from app.alerts.dedup import DedupRules, find_repeat, fold_repeat

@@ -22,18 +22,17 @@ see ``FusionRules``).
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 from typing import Any
 
 from app.alerts.dedup import last_seen
 from app.alerts.geo_math import area_key, position, within_m
 from app.alerts.lifecycle import is_open
 from app.alerts.spatial import GridIndex
+from app.bundled import read_json
 from app.model import Alert, Category, Priority
 from app.terminology import Terminology, default_terminology
 from i18n import format_decimal, gettext, is_rtl, isolate, ngettext
@@ -91,8 +90,7 @@ class FusionRules:
     @classmethod
     def load(cls) -> FusionRules:
         """The bundled rules."""
-        text = resources.files("resources").joinpath(RESOURCE).read_text(encoding="utf-8")
-        return cls.from_document(json.loads(text))
+        return cls.from_document(read_json(RESOURCE))
 
     @classmethod
     def from_document(cls, document: Any) -> FusionRules:

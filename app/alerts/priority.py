@@ -17,12 +17,11 @@ floor: a knife alert is never less urgent than the terminology says knives are.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from app.bundled import read_json
 from app.model import Alert, Certainty, Priority, Severity, Urgency
 from app.terminology import Terminology, default_terminology
 from i18n import format_decimal, gettext, is_rtl, isolate
@@ -67,8 +66,7 @@ class PriorityRules:
     @classmethod
     def load(cls) -> PriorityRules:
         """The bundled rules."""
-        text = resources.files("resources").joinpath(RESOURCE).read_text(encoding="utf-8")
-        return cls.from_document(json.loads(text))
+        return cls.from_document(read_json(RESOURCE))
 
     @classmethod
     def from_document(cls, document: Any) -> PriorityRules:

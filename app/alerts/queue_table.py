@@ -13,11 +13,11 @@ from datetime import datetime
 
 import numpy as np
 
+from app.alerts.lifecycle import OPEN_STATES
 from app.model import Alert, AlertState, Category, Priority
 
 STATE_CODES = {state: code for code, state in enumerate(AlertState)}
 CATEGORY_CODES = {category: code for code, category in enumerate(Category)}
-OPEN_STATES = frozenset({AlertState.NEW, AlertState.ACKNOWLEDGED, AlertState.IN_PROGRESS})
 _NEVER = float("-inf")
 
 

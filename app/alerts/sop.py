@@ -9,11 +9,10 @@ always has a first step.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
+from app.bundled import read_json
 from i18n import gettext
 
 RESOURCE = "alerts/sop_checklists.json"
@@ -30,8 +29,7 @@ class SopLibrary:
 
     @classmethod
     def load(cls) -> SopLibrary:
-        text = resources.files("resources").joinpath(RESOURCE).read_text(encoding="utf-8")
-        return cls.from_document(json.loads(text))
+        return cls.from_document(read_json(RESOURCE))
 
     @classmethod
     def from_document(cls, document: Any) -> SopLibrary:
