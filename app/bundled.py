@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 
@@ -20,3 +21,8 @@ def read_text(path: str) -> str:
 
 def read_json(path: str) -> Any:
     return json.loads(read_text(path))
+
+
+def resource_path(path: str) -> Path:
+    """A bundled file as a path, for readers that need one (SQLite, our site-layer loader)."""
+    return Path(str(resources.files("resources").joinpath(path)))

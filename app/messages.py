@@ -38,3 +38,5 @@ class Selection:
 
     kind: str
     identifier: str
+    # Which panel selected it, so that panel does not follow its own selection back.
+    origin: str = ""

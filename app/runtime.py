@@ -14,10 +14,12 @@ from app.alerts.fusion import FusionRules
 from app.alerts.pipeline import AlertPipeline
 from app.alerts.priority import PriorityRules
 from app.alerts.repository import AlertRepository
-from app.alerts.service import AlertService, ConnectorRoute
+from app.alerts.service import AlertCommand, AlertService, ConnectorRoute
 from app.demo.tools import DemoTools
 from app.hub import Hub
 from app.ingest import Ingest
+from app.map.config import map_config_or_default, site_files
+from app.map.zones import DeleteZone, SaveZone, SiteService
 from app.messages import HealthState, SourceHealth
 from app.plugins import PluginRegistry
 from app.settings import Settings
@@ -48,10 +50,24 @@ class Core:
             settings.flood_threshold,
             self._route,
         )
+        self.map_config = map_config_or_default(settings.map, self._plays_demo())
+        self.sites = SiteService(self.store, self.ingest, self.hub, site_files(self.map_config))
         self.plugins = plugins if plugins is not None else PluginRegistry.discover()
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
         self.demo_tools: DemoTools | None = None
+
+    def _plays_demo(self) -> bool:
+        return self.settings.demo and not self.settings.sources
+
+    def submit(self, command: object) -> None:
+        """Hands an operator's command to the service that owns it; returns at once."""
+        if isinstance(command, AlertCommand):
+            self.alerts.submit(command)
+        elif isinstance(command, SaveZone | DeleteZone):
+            self.sites.submit(command)
+        else:
+            raise TypeError(f"no service takes {type(command).__name__} commands")
 
     def source_configs(self) -> list[dict[str, Any]]:
         """Configured sources. When none is configured the demo plays: its simulated tools
@@ -80,6 +96,7 @@ class Core:
 
     def start(self) -> None:
         self.alerts.start()
+        self.sites.start()
         for config in self.source_configs():
             source = self._build_source(config)
             if source is not None:
@@ -105,6 +122,7 @@ class Core:
     def stop(self) -> None:
         self.runner.stop()
         self.alerts.stop()
+        self.sites.stop()
         if self.demo_tools is not None:
             self.demo_tools.stop()
             self.demo_tools = None

@@ -42,6 +42,8 @@ class Settings:
     flood_threshold: int = 100
     alert_sound: bool = True
     alert_flash: bool = True
+    # Basemaps, site layers and optional online sources (see app/map/config.py).
+    map: dict[str, Any] = field(default_factory=dict)
 
     def effective_database_url(self) -> str:
         return self.database_url or paths.default_database_url()

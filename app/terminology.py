@@ -45,8 +45,28 @@ class EventType:
 
     def sidc_for(self, status: Status) -> str:
         """The symbol code in the record's context, so exercise objects are drawn as such."""
-        context = _CONTEXTS.get(status, "0")
-        return self.sidc[:_CONTEXT_INDEX] + context + self.sidc[_CONTEXT_INDEX + 1 :]
+        return _in_context(self.sidc, status)
+
+
+def _in_context(sidc: str, status: Status) -> str:
+    context = _CONTEXTS.get(status, "0")
+    return sidc[:_CONTEXT_INDEX] + context + sidc[_CONTEXT_INDEX + 1 :]
+
+
+@dataclass(frozen=True, slots=True)
+class AssetStyle:
+    """How a non-alert map object is drawn: cameras, sensors, located posts, tracks."""
+
+    key: str
+    msgid: str
+    sidc: str
+
+    @property
+    def name(self) -> str:
+        return gettext(self.msgid)
+
+    def sidc_for(self, status: Status) -> str:
+        return _in_context(self.sidc, status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +96,7 @@ class StateStyle:
 
 
 HEALTH_STATES = ("ok", "degraded", "down")
+ASSET_KINDS = ("camera", "sensor", "post", "track")
 
 
 class Terminology:
@@ -95,6 +116,15 @@ class Terminology:
             key: _event_type(key, value) for key, value in document["event_types"].items()
         }
         self.unknown = _event_type("unknown", document["unknown"])
+        self._assets = {
+            key: AssetStyle(key, value["name"], _checked_sidc(key, value["sidc"]))
+            for key, value in document["assets"].items()
+        }
+        self._identities = {
+            key: (value["name"], str(value["identity"]))
+            for key, value in document["track_identities"].items()
+        }
+        self._dimensions: dict[str, str] = dict(document["track_dimensions"])
         self._check_complete()
         self._reported_unknown: set[str] = set()
 
@@ -102,6 +132,9 @@ class Terminology:
         missing_health = set(HEALTH_STATES) - set(self._health)
         if missing_health:
             raise TerminologyError(f"terminology lacks health states {sorted(missing_health)}")
+        missing_assets = set(ASSET_KINDS) - set(self._assets)
+        if missing_assets:
+            raise TerminologyError(f"terminology lacks assets {sorted(missing_assets)}")
         missing_categories = set(Category) - set(self._categories)
         missing_priorities = set(Priority) - set(self._priorities)
         if missing_categories or missing_priorities:
@@ -125,6 +158,26 @@ class Terminology:
     def event_types(self) -> list[EventType]:
         return list(self._events.values())
 
+    def asset(self, kind: str) -> AssetStyle:
+        return self._assets[kind]
+
+    def assets(self) -> list[AssetStyle]:
+        return list(self._assets.values())
+
+    def track_sidc(self, cot_type: str, status: Status) -> str:
+        """A Cursor-on-Target type (``a-h-G``: atom, hostile, ground) as a frame of the right
+        identity and dimension; what the CoT type does not say stays unknown."""
+        parts = cot_type.split("-")
+        identity = self._identities.get(parts[1] if len(parts) > 1 else "u", ("", "1"))[1]
+        dimension = self._dimensions.get(parts[2] if len(parts) > 2 else "G", "10")
+        base = self.asset("track").sidc
+        sidc = base[:3] + identity + dimension + base[6:]
+        return _in_context(sidc, status)
+
+    def track_identities(self) -> list[tuple[str, str]]:
+        """(CoT affiliation letter, translated name) for the legend."""
+        return [(key, gettext(msgid)) for key, (msgid, _) in self._identities.items()]
+
     def category_name(self, category: Category) -> str:
         return gettext(self._categories[category])
 
@@ -140,13 +193,20 @@ class Terminology:
         names += list(self._categories.values())
         names += [p.msgid for p in self._priorities.values()]
         names += [h.msgid for h in self._health.values()] + [self.exercise.msgid]
+        names += [a.msgid for a in self._assets.values()]
+        names += [msgid for msgid, _ in self._identities.values()]
         return names
 
 
-def _event_type(key: str, value: dict[str, Any]) -> EventType:
-    sidc = str(value["sidc"])
+def _checked_sidc(key: str, value: object) -> str:
+    sidc = str(value)
     if not _SIDC.match(sidc):
-        raise TerminologyError(f"event type {key!r}: SIDC {sidc!r} is not 20 digits")
+        raise TerminologyError(f"{key!r}: SIDC {sidc!r} is not 20 digits")
+    return sidc
+
+
+def _event_type(key: str, value: dict[str, Any]) -> EventType:
+    sidc = _checked_sidc(key, value["sidc"])
     try:
         return EventType(
             key, value["name"], Category(value["category"]), Priority(int(value["priority"])), sidc

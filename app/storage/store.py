@@ -93,6 +93,28 @@ class RecordStore:
             row = session.get(TABLES[record_type], identifier)
             return None if row is None else from_row(record_type, row)
 
+    def all(self, record_type: type[R]) -> list[R]:
+        """Every record of a small kind (cameras, sensors, zones); never for event kinds."""
+        try:
+            with self.session() as session:
+                rows = session.scalars(select(TABLES[record_type]))
+                return [from_row(record_type, row) for row in rows]
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not read {record_type.__name__}: {_explain(exc)}") from exc
+
+    def delete(self, record_type: type, identifier: str) -> bool:
+        """Removes one record; False when it was not there."""
+        table = TABLES[record_type]
+        try:
+            with self.session() as session, session.begin():
+                row = session.get(table, identifier)
+                if row is None:
+                    return False
+                session.delete(row)
+                return True
+        except SQLAlchemyError as exc:
+            raise StorageError(f"could not delete {identifier!r}: {_explain(exc)}") from exc
+
     def count(self, record_type: type) -> int:
         with self.session() as session:
             return session.scalar(select(func.count()).select_from(TABLES[record_type])) or 0
