@@ -7,6 +7,7 @@ import platform
 import sys
 
 from bench.alerts import ingest_rate, latency_and_stalls, queue_at_scale
+from bench.map import map_benchmarks
 from bench.startup import cold_start
 from bench.storage import insert_rates
 
@@ -14,6 +15,7 @@ from bench.storage import insert_rates
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     rows = insert_rates() + cold_start() + ingest_rate() + latency_and_stalls() + queue_at_scale()
+    rows += map_benchmarks()
     width = max(len(row[1]) for row in rows)
     print(
         f"Watchfloor benchmarks on {platform.node()}, {os.cpu_count()} cores, "

@@ -26,6 +26,7 @@ from widgets.language import LanguageSwitcher
 from widgets.layouts import LayoutStore
 from widgets.qt_main_window import QtMainWindow
 from widgets.quit_signals import QuitOnSignals
+from widgets.web_engine import prepare_web_engine
 from widgets.workers import QtHubBridge
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ EXIT_OK, EXIT_OUTPUT = 0, 4
 
 
 def create_application() -> QApplication:
+    prepare_web_engine()
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setApplicationName("Watchfloor")
@@ -75,10 +77,11 @@ def open_console(app: QApplication, settings: Settings, layouts: LayoutStore) ->
         bridge.gui_hub,
         core.hub,
         core.terms,
-        commands=core.alerts.submit,
+        commands=core.submit,
         # Until sign-in exists (security issue), the operator is the desktop session's user.
         operator=getpass.getuser(),
         preferences=Preferences(settings.alert_sound, settings.alert_flash),
+        map_config=core.map_config,
     )
     window = QtMainWindow(context, settings.role, layouts)
     bridge.setParent(window)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from app.hub import Hub, Subscription
+from app.map.config import MapConfig
 from app.terminology import Terminology
+from widgets.qt_symbols import SymbolRenderer
 
 T = TypeVar("T")
 
@@ -33,6 +35,8 @@ class PanelContext:
     commands: Callable[[object], None] = _nowhere
     operator: str = ""
     preferences: Preferences = field(default_factory=Preferences)
+    map_config: MapConfig = field(default_factory=MapConfig)
+    symbols: SymbolRenderer = field(default_factory=SymbolRenderer)
 
     def subscribe(self, kind: type[T], callback: Callable[[Sequence[T]], None]) -> Subscription:
         return self.gui_hub.subscribe(kind, callback)

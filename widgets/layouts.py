@@ -22,7 +22,7 @@ from app.bundled import read_json
 log = logging.getLogger(__name__)
 
 # Bump when panels are added, removed or renamed: older saved states are then discarded.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the legend panel
 
 AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,

@@ -4,6 +4,7 @@ through a plugin manifest); the main window and the layouts only ever read this 
 from __future__ import annotations
 
 from widgets.qt_alerts import QtAlertsPanel
+from widgets.qt_legend import QtLegendPanel
 from widgets.qt_map import QtMapPanel
 from widgets.qt_panel import QtPanel
 from widgets.qt_sensors import QtSensorsPanel
@@ -13,6 +14,7 @@ from widgets.qt_video import QtVideoPanel
 
 PANELS: tuple[type[QtPanel], ...] = (
     QtMapPanel,
+    QtLegendPanel,
     QtVideoPanel,
     QtAlertsPanel,
     QtSensorsPanel,

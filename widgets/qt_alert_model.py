@@ -20,6 +20,7 @@ from app.alerts.queue_table import AlertTable, QueueFilter
 from app.model import Alert, AlertState, Priority, utc_now
 from app.terminology import Terminology
 from i18n import format_datetime, format_decimal, format_time, gettext, lazy_gettext
+from widgets.qt_symbols import SymbolRenderer
 
 REFRESH_MS = 100
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -36,12 +37,16 @@ COLUMNS = (
 )
 COLUMN = {key: number for number, (key, _title) in enumerate(COLUMNS)}
 ALERT_ROLE = Qt.ItemDataRole.UserRole + 1
+SYMBOL_PIXELS = 20
 
 
 class AlertQueueModel(QAbstractTableModel):
-    def __init__(self, terminology: Terminology, parent: Any = None) -> None:
+    def __init__(
+        self, terminology: Terminology, parent: Any = None, symbols: SymbolRenderer | None = None
+    ) -> None:
         super().__init__(parent)
         self.terms = terminology
+        self.symbols = symbols
         self.table = AlertTable()
         self.filter = QueueFilter()
         self._order = np.empty(0, dtype=np.int64)
@@ -123,6 +128,10 @@ class AlertQueueModel(QAbstractTableModel):
             return alert
         if role == Qt.ItemDataRole.DecorationRole and column == "priority":
             return self._chip(alert.priority)
+        if role == Qt.ItemDataRole.DecorationRole and column == "event" and self.symbols:
+            # The map's symbol for the event, so queue and map read alike.
+            sidc = self.terms.event_type(alert.event_type).sidc_for(alert.status)
+            return self.symbols.icon(sidc, SYMBOL_PIXELS)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 alert.headline

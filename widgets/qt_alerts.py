@@ -58,7 +58,8 @@ class QtAlertsPanel(QtPanel):
 
     def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.model = AlertQueueModel(context.terminology, self)
+        self._following_selection = False
+        self.model = AlertQueueModel(context.terminology, self, context.symbols)
         self.filters = QtAlertFilters(context.terminology, self)
         self.flood = QLabel(objectName="floodBanner", wordWrap=True)
         self.ungroup = QPushButton(objectName="floodUngroup", checkable=True)
@@ -94,6 +95,7 @@ class QtAlertsPanel(QtPanel):
             context.subscribe(CommandRefused, self._on_refused),
             context.subscribe(FusionUpdate, self._on_fusion),
             context.subscribe(FloodState, self._on_flood),
+            context.subscribe(Selection, self._on_selected_elsewhere),
         ]
         self._shortcuts()
         self.retranslate()
@@ -262,8 +264,20 @@ class QtAlertsPanel(QtPanel):
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         alert = self.selected()
         self.details.show_alert(alert, None if alert is None else self._fusion_of(alert.identifier))
-        if alert is not None:
-            self.context.publish(Selection("alert", alert.identifier))
+        if alert is not None and not self._following_selection:
+            self.context.publish(Selection("alert", alert.identifier, origin=self.ID))
+
+    def _on_selected_elsewhere(self, batch: Sequence[Selection]) -> None:
+        """The queue follows a selection made on the map (or any other panel)."""
+        wanted = batch[-1]
+        if wanted.kind != "alert" or wanted.origin == self.ID:
+            return
+        self._following_selection = True
+        try:
+            if self.select_alert(wanted.identifier):
+                self.table.scrollTo(self.table.currentIndex())
+        finally:
+            self._following_selection = False
 
     def select_alert(self, identifier: str) -> bool:
         """Selects an alert's row. Through the selection model, not ``selectRow``: in a

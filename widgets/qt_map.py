@@ -1,26 +1,267 @@
-"""Map panel: located alerts, detections, tracks and posts (full map in the map issue)."""
+"""Map panel: the Leaflet page in a web view, fed from the hub in batches.
 
-from PySide6.QtCore import Qt
+Records reach the panel on the GUI thread and go into a ``MapFeed``; a timer hands the page one
+batch per tick (at most 20 calls a second, whatever the data rate). The page talks back over
+QWebChannel (``QtMapBridge``): a click selects on the hub, a drawn zone becomes a command to the
+core, which stores it and publishes it, and only then does the zone appear.
+"""
 
-from app.model import Alert, Detection, Post, Track
-from i18n import isolate, lazy_gettext
-from widgets.qt_pending_panel import QtPendingPanel
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.alerts.service import AlertSnapshot
+from app.map.feed import MapFeed
+from app.map.page import PAGE_URL, SCHEME
+from app.map.served import MapResources
+from app.map.texts import page_texts
+from app.map.zones import (
+    DeleteZone,
+    SaveZone,
+    SiteSnapshot,
+    ZoneRefused,
+    ZoneRemoved,
+    polygon_from_geojson,
+)
+from app.messages import Selection
+from app.model import Alert, Camera, Detection, Post, Sensor, Track, Zone, new_identifier, utc_now
+from i18n import gettext, lazy_gettext
+from widgets.facade import PanelContext
+from widgets.qt_map_bridge import QtMapBridge
+from widgets.qt_map_scheme import QtAppSchemeHandler, QtOfflineInterceptor
+from widgets.qt_panel import QtPanel
+
+log = logging.getLogger(__name__)
+
+FLUSH_MS = 50  # at most 20 batches a second cross into JavaScript
+EXPIRE_MS = 10_000
+LIVE_KINDS = (Alert, Detection, Track, Post, Camera, Sensor, Zone)
+_CONSOLE_LEVELS = {
+    QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: logging.DEBUG,
+    QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: logging.WARNING,
+    QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel: logging.ERROR,
+}
 
 
-class QtMapPanel(QtPendingPanel):
+class QtMapPage(QWebEnginePage):
+    """The page, with its console going to our log instead of stderr."""
+
+    def javaScriptConsoleMessage(self, level, message, line, source):  # type: ignore[no-untyped-def]
+        log.log(
+            _CONSOLE_LEVELS.get(level, logging.INFO), "map page %s:%s: %s", source, line, message
+        )
+
+
+class QtMapPanel(QtPanel):
     ID = "map"
     TITLE = lazy_gettext("Map")
     DEFAULT_AREA = Qt.DockWidgetArea.LeftDockWidgetArea
-    PURPOSE = lazy_gettext("Map of alerts, detections, tracks, cameras and sensors.")
-    RECORD_TYPES = (Alert, Detection, Track, Post)
 
-    def _on_records(self, batch):  # type: ignore[no-untyped-def]
-        located = [record for record in batch if getattr(record, "point", None) is not None]
-        if located:
-            super()._on_records(located)
+    sig_problem = Signal(str)
+    sig_batch_sent = Signal(int)
 
-    def describe(self, record):  # type: ignore[no-untyped-def]
-        point = record.point
-        # Coordinates read left to right in every language, Arabic included.
-        where = isolate(f"({point.lat:.4f}, {point.lon:.4f})", ltr=True)
-        return f"{super().describe(record)} {where}"
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.feed = MapFeed(context.terminology)
+        self.ready = False
+        self._stopped = False
+        self._pending_focus: Selection | None = None
+        self.resources = MapResources(context.map_config, on_problem=self.sig_problem.emit)
+        self._profile = QWebEngineProfile(self)  # off the record: no cache or cookies on disk
+        self._handler = QtAppSchemeHandler(self.resources, self)
+        self._profile.installUrlSchemeHandler(SCHEME.encode(), self._handler)
+        self.interceptor = QtOfflineInterceptor(context.map_config.online_hosts, self)
+        self._profile.setUrlRequestInterceptor(self.interceptor)
+        self.view = QWebEngineView(self)
+        # The page is the view's child, so it is deleted with the view, before the profile.
+        self.page = QtMapPage(self._profile, self.view)
+        self.bridge = QtMapBridge(self)
+        self._channel = QWebChannel(self)
+        self._channel.registerObject("bridge", self.bridge)
+        self.page.setWebChannel(self._channel)
+        self.view.setPage(self.page)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.problem = QLabel(self, wordWrap=True, visible=False)
+        self.problem.setObjectName("mapProblem")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.view, 1)
+        self._wire()
+        self.resources.texts = page_texts(context.map_config)
+        self.page.load(QUrl(PAGE_URL))
+
+    def _wire(self) -> None:
+        self.sig_problem.connect(self._show_problem, Qt.ConnectionType.QueuedConnection)
+        self.bridge.sig_page_ready.connect(self._on_page_ready)
+        self.bridge.sig_object_selected.connect(self._on_object_selected)
+        self.bridge.sig_zone_drawn.connect(self._on_zone_drawn)
+        self.bridge.sig_zone_edited.connect(self._on_zone_edited)
+        self.bridge.sig_zone_deleted.connect(self._on_zone_deleted)
+        self.bridge.sig_page_problem.connect(self._show_problem)
+        self.page.loadFinished.connect(self._on_load_finished)
+        self._flush_timer = QTimer(self, interval=FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush)
+        self._flush_timer.start()
+        self._expire_timer = QTimer(self, interval=EXPIRE_MS)
+        self._expire_timer.timeout.connect(lambda: self.feed.expire(utc_now()))
+        self._expire_timer.start()
+        subscribe = self.context.subscribe
+        self._subscriptions = [subscribe(kind, self.feed.add) for kind in LIVE_KINDS]
+        self._subscriptions += [
+            subscribe(AlertSnapshot, self._on_alert_snapshot),
+            subscribe(SiteSnapshot, self._on_site_snapshot),
+            subscribe(ZoneRemoved, self._on_zone_removed),
+            subscribe(ZoneRefused, self._on_zone_refused),
+            subscribe(Selection, self._on_selection),
+        ]
+
+    # --- data in ---------------------------------------------------------------------------
+    def _snapshot(self, groups: Any) -> None:
+        for records in groups:
+            self.feed.add(records)
+
+    def _on_alert_snapshot(self, batch: Sequence[AlertSnapshot]) -> None:
+        self._snapshot(s.alerts for s in batch)
+
+    def _on_site_snapshot(self, batch: Sequence[SiteSnapshot]) -> None:
+        self._snapshot((*s.cameras, *s.sensors, *s.zones, *s.tracks) for s in batch)
+
+    def _on_zone_removed(self, batch: Sequence[ZoneRemoved]) -> None:
+        for removed in batch:
+            self.feed.remove(("zone", removed.identifier))
+
+    def _on_zone_refused(self, batch: Sequence[ZoneRefused]) -> None:
+        """A refused zone command, or a site file that could not be imported."""
+        self.feed.resend_all()  # the page may have dropped a zone the store still has
+        self._show_problem(batch[-1].message)
+
+    def flush(self) -> None:
+        if not self.ready:
+            return
+        batch = self.feed.drain()
+        if batch is None:
+            return
+        payload = json.dumps(batch.to_json_ready(), separators=(",", ":"))
+        self.page.runJavaScript(f"Watchfloor.apply({payload})", 0)
+        self.sig_batch_sent.emit(len(batch.upsert) + len(batch.remove))
+
+    # --- page events -----------------------------------------------------------------------
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok:
+            self._show_problem(gettext("The map page could not be loaded."))
+
+    def _on_page_ready(self) -> None:
+        if self._stopped:
+            return
+        self.ready = True
+        self.feed.resend_all()
+        self.flush()
+        if self._pending_focus is not None:
+            self._focus(self._pending_focus)
+            self._pending_focus = None
+
+    def _on_object_selected(self, kind: str, identifier: str) -> None:
+        if self.feed.get((kind, identifier)) is not None:
+            self.context.publish(Selection(kind, identifier, origin=self.ID))
+
+    def _on_selection(self, batch: Sequence[Selection]) -> None:
+        wanted = batch[-1]
+        if wanted.origin == self.ID or self.feed.get((wanted.kind, wanted.identifier)) is None:
+            return
+        if self.ready:
+            self._focus(wanted)
+        else:
+            self._pending_focus = wanted
+
+    def _focus(self, wanted: Selection) -> None:
+        self.flush()  # the object may still be waiting in the feed
+        call = f"Watchfloor.focus({json.dumps(wanted.kind)}, {json.dumps(wanted.identifier)})"
+        self.page.runJavaScript(call, 0)
+
+    # --- zones -----------------------------------------------------------------------------
+    def _on_zone_drawn(self, geojson: str) -> None:
+        try:
+            polygon = polygon_from_geojson(geojson)
+        except ValueError as exc:
+            self._show_problem(gettext("The zone was not saved: {reason}").format(reason=exc))
+            return
+        number = self.feed.count("zone") + 1
+        zone = Zone(
+            identifier=new_identifier(),
+            name=gettext("Zone {number}").format(number=number),
+            kind="restricted",
+            polygon=polygon,
+        )
+        self.context.commands(SaveZone(zone, self.context.operator))
+
+    def _on_zone_edited(self, identifier: str, geojson: str) -> None:
+        zone = self.feed.get(("zone", identifier))
+        if not isinstance(zone, Zone):
+            return
+        try:
+            changed = Zone(
+                identifier=zone.identifier,
+                name=zone.name,
+                kind=zone.kind,
+                polygon=polygon_from_geojson(geojson),
+            )
+        except ValueError as exc:
+            self.feed.resend_all()
+            self._show_problem(gettext("The zone was not saved: {reason}").format(reason=exc))
+            return
+        self.context.commands(SaveZone(changed, self.context.operator))
+
+    def _on_zone_deleted(self, identifier: str) -> None:
+        if self.feed.get(("zone", identifier)) is not None:
+            self.context.commands(DeleteZone(identifier, self.context.operator))
+
+    # --- text and life cycle ---------------------------------------------------------------
+    def _show_problem(self, message: str) -> None:
+        log.warning("Map: %s", message)
+        self.problem.setText(message)
+        self.problem.setVisible(True)
+
+    def retranslate(self) -> None:
+        if self._stopped:
+            return
+        texts = page_texts(self.context.map_config)
+        self.resources.texts = texts
+        if self.ready:
+            arguments = json.dumps([texts.strings, texts.rtl, texts.language])
+            self.page.runJavaScript(f"Watchfloor.setLanguage(...{arguments})", 0)
+            self.feed.resend_all()  # labels and names are translated on this side
+
+    def run_js(self, script: str, callback: Any = None) -> None:
+        """Runs a script in the page (tests and benchmarks read the page's state with it)."""
+        if self._stopped:
+            return
+        if callback is None:
+            self.page.runJavaScript(script, 0)
+        else:
+            self.page.runJavaScript(script, 0, callback)
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.ready = False
+        self._flush_timer.stop()
+        self._expire_timer.stop()
+        for subscription in self._subscriptions:
+            subscription.cancel()
+        self._handler.stop()
+        self.resources.close()
+        # Deferred deletes run in order: the view and its page go before their profile
+        # (Qt warns, and can crash at exit, otherwise).
+        self.view.deleteLater()
+        self._profile.deleteLater()

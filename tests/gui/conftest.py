@@ -11,6 +11,13 @@ from PySide6.QtWidgets import QApplication
 from app.settings import Settings
 from widgets.application import Console, open_console
 from widgets.layouts import LayoutStore
+from widgets.web_engine import prepare_web_engine
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest-qt makes the QApplication: QtWebEngine and the app:// scheme are set up
+    once, at start, or the map page cannot load."""
+    prepare_web_engine()
 
 
 @pytest.fixture

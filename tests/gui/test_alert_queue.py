@@ -164,7 +164,7 @@ def test_selecting_an_alert_tells_the_other_panels(queue, qtbot) -> None:
     console.core.hub.subscribe(Selection, probe.on)
     ingest(console, alert("a-1"))
     select(panel, qtbot, "a-1")
-    assert probe.seen == [Selection("alert", "a-1")]
+    assert probe.seen == [Selection("alert", "a-1", origin="alerts")]
 
 
 def test_a_new_p1_sounds_and_flashes_once(queue, qtbot) -> None:

@@ -40,28 +40,3 @@ def test_the_console_opens_in_the_configured_language(make_console) -> None:
     window.show()
     assert window.docks["sensors"].windowTitle() == translation("nb", "Sensors")
     assert window.windowTitle().startswith("Watchfloor")
-
-
-def test_coordinates_read_left_to_right_inside_arabic_text(make_console, qtbot) -> None:
-    from PySide6.QtGui import QTextLayout, QTextOption
-
-    from tests.factories import alert
-
-    window = make_console(language="ar").window
-    window.show()
-    console_hub = window.panels["map"].context.core_hub
-    console_hub.publish(alert())
-    label = window.panels["map"].findChild(QLabel, "panelReceived")
-    qtbot.waitUntil(lambda: "59.9118" in label.text())
-    text = label.text().splitlines()[-1]
-    layout = QTextLayout(text, label.font())
-    option = QTextOption()
-    option.setTextDirection(Qt.LayoutDirection.RightToLeft)
-    layout.setTextOption(option)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(10_000)
-    layout.endLayout()
-    latitude_x = line.cursorToX(text.index("59.9118"))[0]
-    longitude_x = line.cursorToX(text.index("10.7332"))[0]
-    assert latitude_x < longitude_x, "latitude must stay left of longitude"

@@ -19,7 +19,7 @@ TOP = Qt.DockWidgetArea.TopDockWidgetArea
 def test_every_declared_panel_is_a_dock_named_by_its_id(console: Console) -> None:
     window = console.window
     docks = {d.objectName(): d for d in window.findChildren(QDockWidget)}
-    assert set(docks) == {"map", "video", "alerts", "sensors", "social", "timeline"}
+    assert set(docks) == {"map", "legend", "video", "alerts", "sensors", "social", "timeline"}
     assert set(docks) == set(panel_ids())
     for panel_class in PANELS:
         dock = docks[panel_class.ID]
@@ -112,16 +112,16 @@ def test_records_from_a_worker_thread_reach_panels_on_the_gui_thread(
     worker = threading.Thread(target=lambda: console.core.hub.publish(alert(status=Status.ACTUAL)))
     worker.start()
     worker.join()
-    map_panel = console.window.panels["map"]
-    qtbot.waitUntil(lambda: map_panel.received_count == 1)
+    timeline = console.window.panels["timeline"]
+    qtbot.waitUntil(lambda: timeline.received_count == 1)
     assert probe.threads == [threading.main_thread()]
-    assert "Knife detected" in map_panel.findChild(QLabel, "panelReceived").text()
+    assert "Knife detected" in timeline.findChild(QLabel, "panelReceived").text()
 
 
 def test_exercise_banner_appears_only_with_training_data(console: Console, qtbot) -> None:
     banner = console.window.banner
     console.core.hub.publish(alert("real", status=Status.ACTUAL))
-    qtbot.waitUntil(lambda: console.window.panels["map"].received_count == 1)
+    qtbot.waitUntil(lambda: console.window.panels["timeline"].received_count == 1)
     assert not banner.isVisible()
     console.core.hub.publish(alert("drill", status=Status.EXERCISE))
     qtbot.waitUntil(banner.isVisible)
