@@ -30,10 +30,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
-
-from app.model import Camera, GeoPoint, Sensor, Zone
+from app.map.kml import kml_features
+from app.map.site_errors import SiteLayerError
+from app.map.site_records import finite_number, site_records
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +42,8 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2}
 _DEPTH |= {"Polygon": 2, "MultiPolygon": 3}
 _POINTS, _POLYGONS = {"Point", "MultiPoint"}, {"Polygon", "MultiPolygon"}
-# KML geometries we recognise; LinearRing, Model and Track are reported as unsupported.
-_KML_GEOM = {"Point", "LineString", "Polygon", "MultiGeometry", "LinearRing", "Model", "Track"}
 
 Collection = dict[str, Any]
-
-
-class SiteLayerError(Exception):
-    """A site layer file the console cannot draw; the message names the file and the problem."""
 
 
 def load_site_layer(path: Path) -> Collection:
@@ -68,7 +61,7 @@ def load_site_layer(path: Path) -> Collection:
     except OSError as exc:
         raise SiteLayerError(f"{path}: cannot read the file ({exc.strerror})") from exc
     try:
-        features = _kml_features(data, path) if suffix == ".kml" else _geojson_features(data, path)
+        features = kml_features(data, path) if suffix == ".kml" else _geojson_features(data, path)
         return {"type": "FeatureCollection", "features": _check_features(features, path)}
     except RecursionError:
         raise SiteLayerError(f"{path}: geometries are nested too deeply") from None
@@ -175,7 +168,7 @@ def _normalise(properties: dict[str, Any], geometry_type: str) -> dict[str, Any]
         if key in props and props[key] is not None and not isinstance(props[key], str):
             props[key] = str(props[key])
     for key in NUMERIC:
-        if key in props and (value := _number(props[key])) is None:
+        if key in props and (value := finite_number(props[key])) is None:
             del props[key]
         elif key in props:
             props[key] = value
@@ -191,163 +184,4 @@ def _normalise(properties: dict[str, Any], geometry_type: str) -> dict[str, Any]
     return props
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-# --- KML -----------------------------------------------------------------------------------
-
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _child(element: Any, name: str) -> Any:
-    return next((c for c in element if _local(c.tag) == name), None)
-
-
-def _text(element: Any, name: str) -> str | None:
-    found = _child(element, name)
-    return None if found is None else "".join(found.itertext()).strip()
-
-
-def _kml_features(data: bytes, path: Path) -> list[dict[str, Any]]:
-    try:
-        root = SafeET.fromstring(data)
-    except DefusedXmlException as exc:
-        raise SiteLayerError(f"{path}: KML refused for safety ({exc})") from None
-    except SafeET.ParseError as exc:
-        raise SiteLayerError(f"{path}: KML is not well-formed XML ({exc})") from None
-    if _local(root.tag) != "kml":
-        raise SiteLayerError(f"{path}: not a KML document (root element {_local(root.tag)!r})")
-    placemarks = [e for e in root.iter() if _local(e.tag) == "Placemark"]
-    return [_placemark(p, f"{path}: placemark {i + 1}") for i, p in enumerate(placemarks)]
-
-
-def _placemark(element: Any, where: str) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    for key in ("name", "description"):
-        if (value := _text(element, key)) is not None:
-            properties[key] = value
-    extended = _child(element, "ExtendedData")
-    for data in [] if extended is None else extended.iter():
-        if _local(data.tag) == "Data" and data.get("name"):
-            properties[data.get("name")] = _text(data, "value") or ""
-        elif _local(data.tag) == "SimpleData" and data.get("name"):
-            properties[data.get("name")] = "".join(data.itertext()).strip()
-    geometry = next((_kml_geometry(c, where) for c in element if _local(c.tag) in _KML_GEOM), None)
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def _kml_geometry(element: Any, where: str) -> dict[str, Any]:
-    kind = _local(element.tag)
-    if kind == "Point":
-        return {"type": "Point", "coordinates": _kml_coords(element, where)[0]}
-    if kind == "LineString":
-        return {"type": "LineString", "coordinates": _kml_coords(element, where)}
-    if kind == "Polygon":
-        outer = _kml_rings(element, "outerBoundaryIs", where)
-        if len(outer) != 1:
-            raise SiteLayerError(f"{where}: a KML Polygon needs exactly one outerBoundaryIs ring")
-        return {
-            "type": "Polygon",
-            "coordinates": outer + _kml_rings(element, "innerBoundaryIs", where),
-        }
-    if kind == "MultiGeometry":
-        parts = [_kml_geometry(c, where) for c in element if _local(c.tag) in _KML_GEOM]
-        return {"type": "GeometryCollection", "geometries": parts}
-    raise SiteLayerError(f"{where}: unsupported KML geometry {kind!r}")
-
-
-def _kml_rings(polygon: Any, boundary: str, where: str) -> list[list[list[float]]]:
-    return [
-        _kml_coords(ring, where)
-        for part in polygon
-        if _local(part.tag) == boundary
-        for ring in part
-        if _local(ring.tag) == "LinearRing"
-    ]
-
-
-def _kml_coords(element: Any, where: str) -> list[list[float]]:
-    text = _text(element, "coordinates")
-    try:
-        tuples = [[float(v) for v in t.split(",")] for t in (text or "").split()]
-    except ValueError:
-        raise SiteLayerError(f"{where}: KML coordinates are not 'lon,lat[,alt]' numbers") from None
-    if not tuples or any(len(t) not in (2, 3) for t in tuples):
-        raise SiteLayerError(f"{where}: KML coordinates are missing or not 'lon,lat[,alt]'")
-    return tuples
-
-
-# --- records -------------------------------------------------------------------------------
-
-
-def site_records(collection: Collection) -> list[Camera | Sensor | Zone]:
-    """Cameras, sensors and zones declared in a layer, as the records detectors and fusion use."""
-    records: list[Camera | Sensor | Zone] = []
-    for feature in collection.get("features", []):
-        props = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
-        kind, identifier = props.get("kind"), props.get("identifier")
-        if kind not in _BUILDERS:
-            continue
-        wanted = "Polygon" if kind == "zone" else "Point"
-        if not identifier or geometry.get("type") != wanted:
-            log.warning(
-                "%s %r skipped: needs an identifier and a %s", kind, props.get("name"), wanted
-            )
-            continue
-        try:
-            records.append(_BUILDERS[kind](str(identifier), props, geometry))
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("%s %r skipped: %s", kind, identifier, exc)
-    return records
-
-
-def _camera(identifier: str, props: dict[str, Any], geometry: dict[str, Any]) -> Camera:
-    return Camera(
-        identifier=identifier,
-        name=str(props.get("name") or identifier),
-        uri=str(props.get("uri") or ""),
-        point=GeoPoint.from_geojson(geometry),
-        heading_deg=_number(props.get("heading_deg")),
-        fov_deg=_number(props.get("fov_deg")),
-    )
-
-
-def _sensor(identifier: str, props: dict[str, Any], geometry: dict[str, Any]) -> Sensor:
-    if not props.get("quantity"):
-        raise ValueError("no quantity")
-    name = str(props.get("name") or identifier)
-    interval = _number(props.get("interval_s"))
-    return Sensor(
-        identifier=identifier,
-        name=name,
-        station=str(props.get("station") or name),
-        quantity=str(props["quantity"]),
-        unit=str(props.get("unit") or ""),
-        point=GeoPoint.from_geojson(geometry),
-        warning=_number(props.get("warning")),
-        alarm=_number(props.get("alarm")),
-        interval_s=interval if interval and interval > 0 else 60.0,
-    )
-
-
-def _zone(identifier: str, props: dict[str, Any], geometry: dict[str, Any]) -> Zone:
-    ring = tuple(GeoPoint.from_coordinates(c) for c in geometry["coordinates"][0])
-    return Zone(
-        identifier=identifier,
-        name=str(props.get("name") or identifier),
-        kind=str(props.get("zone_kind") or "restricted"),
-        polygon=ring,
-    )
-
-
-_BUILDERS = {"camera": _camera, "sensor": _sensor, "zone": _zone}
+__all__ = ["SiteLayerError", "load_site_layer", "site_records"]
