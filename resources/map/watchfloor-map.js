@@ -197,11 +197,26 @@
       icon: symbolIcon(data.sidc, SYMBOL_SIZE[data.k], outline),
       keyboard: false,
     });
+    marker.wfData = data;
+    marker.wfLook = data.sidc + "|" + (outline || "");
     marker.bindTooltip(describe(data), { direction: "top", offset: [0, -12] });
     marker.on("click", function () {
-      select(data.k, data.id);
+      select(marker.wfData.k, marker.wfData.id);
     });
     return marker;
+  }
+
+  // A changed record moves and relabels its marker in place: rebuilding it would make the
+  // symbol flicker and drop the operator's hover or click on the way.
+  function updateMarker(marker, data, outline) {
+    marker.wfData = data;
+    marker.setLatLng([data.lat, data.lon]);
+    const look = data.sidc + "|" + (outline || "");
+    if (marker.wfLook !== look) {
+      marker.wfLook = look;
+      marker.setIcon(symbolIcon(data.sidc, SYMBOL_SIZE[data.k], outline));
+    }
+    marker.setTooltipContent(describe(data));
   }
 
   function cameraView(data) {
@@ -242,7 +257,7 @@
       case "alert": {
         const marker = markerFor(data, data.colour);
         marker.wfPriority = data.prio; // cluster colours follow the most urgent alert inside
-        return { cluster: marker, extra: alertArea(data) };
+        return { cluster: marker, marker: marker, extra: alertArea(data) };
       }
       case "track":
         return { track: true };
@@ -253,9 +268,17 @@
       }
       case "zone":
         return { layer: zoneLayer(data) };
-      default:
-        return { layer: markerFor(data) };
+      default: {
+        const marker = markerFor(data);
+        return { layer: marker, marker: marker };
+      }
     }
+  }
+
+  function updatable(found, data) {
+    const areaBefore = Boolean(found.data.ring || found.data.radius_m);
+    const areaNow = Boolean(data.ring || data.radius_m);
+    return found.built.marker && !areaBefore && !areaNow;
   }
 
   function alertArea(data) {
@@ -272,14 +295,20 @@
 
   function upsert(data) {
     const id = key(data.k, data.id);
-    removeKey(id);
-    const built = build(data);
-    const group = state.groups[data.k];
-    if (built.track) group.set(data.id, data);
-    if (built.cluster) group.addLayer(built.cluster);
-    if (built.layer) group.addLayer(built.layer);
-    if (built.extra) state.groups.areas.addLayer(built.extra);
-    state.objects.set(id, { data: data, built: built });
+    const found = state.objects.get(id);
+    if (found && updatable(found, data)) {
+      const marker = found.built.marker;
+      if (data.k === "alert") {
+        marker.wfPriority = data.prio;
+        state.groups.alert.refreshClusters(marker);
+      }
+      updateMarker(marker, data, data.k === "alert" ? data.colour : undefined);
+      found.data = data;
+    } else {
+      removeKey(id);
+      add(id, data);
+    }
+    if (data.k === "alert" && !state.drawnAt.has(data.id)) state.drawnAt.set(data.id, Date.now());
     if (data.k === "alert" && !state.drawnAt.has(data.id)) state.drawnAt.set(data.id, Date.now());
     if (state.following === id) {
       cancelFlight();
@@ -288,13 +317,23 @@
     if (state.selected === id) showSelection();
   }
 
+  function add(id, data) {
+    const built = build(data);
+    const group = state.groups[data.k];
+    if (built.track) group.set(data.id, data);
+    if (built.cluster) group.addLayer(built.cluster);
+    else if (built.layer) group.addLayer(built.layer);
+    if (built.extra) state.groups.areas.addLayer(built.extra);
+    state.objects.set(id, { data: data, built: built });
+  }
+
   function removeKey(id) {
     const found = state.objects.get(id);
     if (!found) return;
     const group = state.groups[found.data.k];
     if (found.built.track) group.delete(found.data.id);
     if (found.built.cluster) group.removeLayer(found.built.cluster);
-    if (found.built.layer) group.removeLayer(found.built.layer);
+    else if (found.built.layer) group.removeLayer(found.built.layer);
     if (found.built.extra) state.groups.areas.removeLayer(found.built.extra);
     state.objects.delete(id);
   }

@@ -119,22 +119,17 @@ def test_clicking_a_symbol_selects_the_alert_in_the_queue(live, qtbot):
     js(qtbot, panel, "Watchfloor.state.map.setView([59.9121, 10.7330], 18, {animate: false}); 1")
     js_until(qtbot, panel, "document.querySelectorAll('img.wf-symbol').length === 2")
     qtbot.waitUntil(lambda: queue.model.rowCount() == 2, timeout=5000)
-    centre = js(
-        qtbot,
-        panel,
-        "(() => { const r = Watchfloor.state.objects.get('alert\\u0000a-1')"
-        ".built.cluster.getElement().getBoundingClientRect();"
-        " return [r.x + r.width / 2, r.y + r.height / 2]; })()",
-    )
     assert queue.selected() is None
-    # The click goes to the element under the symbol's centre, as Chromium's hit test would
+    # A click lands on whatever is drawn at the symbol's centre, as Chromium's hit test would
     # send it (synthetic Qt mouse events do not reach the page under pytest's offscreen app).
-    js(
-        qtbot,
-        panel,
-        f"document.elementFromPoint({centre[0]}, {centre[1]})"
-        ".dispatchEvent(new MouseEvent('click', {bubbles: true})); 1",
+    click_what_is_drawn = (
+        "(() => { const symbol = Watchfloor.state.objects.get('alert\\u0000a-1')"
+        ".built.marker.getElement(); const r = symbol.getBoundingClientRect();"
+        " const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);"
+        " if (hit !== symbol) return false;"
+        " hit.dispatchEvent(new MouseEvent('click', {bubbles: true})); return true; })()"
     )
+    js_until(qtbot, panel, click_what_is_drawn)
     qtbot.waitUntil(lambda: queue.selected() is not None, timeout=5000)
     assert queue.selected().identifier == "a-1"
 
@@ -194,6 +189,16 @@ def test_zones_drawn_on_the_map_are_stored_edited_and_deleted(live, qtbot):
     js_until(qtbot, panel, "(Watchfloor.stats().objects.zone || 0) === 1")
     zone = live.core.store.all(Zone)[0]
     assert zone.name == "Zone 1" and len(zone.polygon) == 4
+    # The new zone opens in the editor, ready to be named and given its kind.
+    editor = panel.zone_editor
+    qtbot.waitUntil(editor.isVisible, timeout=5000)
+    assert editor.name.text() == "Zone 1"
+    editor.name.setText("Stage front")
+    editor.kind.setCurrentIndex(editor.kind.findData("crowd"))
+    editor.save.click()
+    qtbot.waitUntil(lambda: live.core.store.all(Zone)[0].name == "Stage front", timeout=5000)
+    assert live.core.store.all(Zone)[0].kind == "crowd"
+    js_until(qtbot, panel, "[...Watchfloor.state.objects.values()][0].data.label === 'Stage front'")
 
     moved = "[[59.9105, 10.7295], [59.9105, 10.7325], [59.9125, 10.7325], [59.9125, 10.7295]]"
     js(
@@ -213,6 +218,7 @@ def test_zones_drawn_on_the_map_are_stored_edited_and_deleted(live, qtbot):
     )
     qtbot.waitUntil(lambda: live.core.store.count(Zone) == 0, timeout=5000)
     js_until(qtbot, panel, "(Watchfloor.stats().objects.zone || 0) === 0")
+    assert not editor.isVisible()
 
 
 def leaflet_polygon(lon_lat_ring: list[list[float]]) -> str:
