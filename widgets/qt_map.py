@@ -39,12 +39,13 @@ from widgets.facade import PanelContext
 from widgets.qt_map_bridge import QtMapBridge
 from widgets.qt_map_scheme import QtAppSchemeHandler, QtOfflineInterceptor
 from widgets.qt_panel import QtPanel
+from widgets.qt_zone_editor import QtZoneEditor
 
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 50  # at most 20 batches a second cross into JavaScript
 EXPIRE_MS = 10_000
-LIVE_KINDS = (Alert, Detection, Track, Post, Camera, Sensor, Zone)
+LIVE_KINDS = (Alert, Detection, Track, Post, Camera, Sensor)
 _CONSOLE_LEVELS = {
     QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: logging.DEBUG,
     QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: logging.WARNING,
@@ -92,9 +93,12 @@ class QtMapPanel(QtPanel):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.problem = QLabel(self, wordWrap=True, visible=False)
         self.problem.setObjectName("mapProblem")
+        self.zone_editor = QtZoneEditor(self)
+        self._drawn_zone: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.problem)
+        layout.addWidget(self.zone_editor)
         layout.addWidget(self.view, 1)
         self._wire()
         self.resources.texts = page_texts(context.map_config)
@@ -108,6 +112,7 @@ class QtMapPanel(QtPanel):
         self.bridge.sig_zone_edited.connect(self._on_zone_edited)
         self.bridge.sig_zone_deleted.connect(self._on_zone_deleted)
         self.bridge.sig_page_problem.connect(self._show_problem)
+        self.zone_editor.sig_save.connect(self._on_zone_renamed)
         self.page.loadFinished.connect(self._on_load_finished)
         self._flush_timer = QTimer(self, interval=FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush)
@@ -118,6 +123,7 @@ class QtMapPanel(QtPanel):
         subscribe = self.context.subscribe
         self._subscriptions = [subscribe(kind, self.feed.add) for kind in LIVE_KINDS]
         self._subscriptions += [
+            subscribe(Zone, self._on_zones),
             subscribe(AlertSnapshot, self._on_alert_snapshot),
             subscribe(SiteSnapshot, self._on_site_snapshot),
             subscribe(ZoneRemoved, self._on_zone_removed),
@@ -136,9 +142,22 @@ class QtMapPanel(QtPanel):
     def _on_site_snapshot(self, batch: Sequence[SiteSnapshot]) -> None:
         self._snapshot((*s.cameras, *s.sensors, *s.zones, *s.tracks) for s in batch)
 
+    def _on_zones(self, batch: Sequence[Zone]) -> None:
+        self.feed.add(batch)
+        for zone in batch:
+            if zone.identifier == self._drawn_zone:
+                # Stored and back: the operator names the zone they just drew.
+                self._drawn_zone = None
+                self.zone_editor.show_zone(zone, focus=True)
+                self._focus(Selection("zone", zone.identifier))
+            elif self.zone_editor.zone and self.zone_editor.zone.identifier == zone.identifier:
+                self.zone_editor.show_zone(zone)
+
     def _on_zone_removed(self, batch: Sequence[ZoneRemoved]) -> None:
         for removed in batch:
             self.feed.remove(("zone", removed.identifier))
+            if self.zone_editor.zone and self.zone_editor.zone.identifier == removed.identifier:
+                self.zone_editor.hide()
 
     def _on_zone_refused(self, batch: Sequence[ZoneRefused]) -> None:
         """A refused zone command, or a site file that could not be imported."""
@@ -171,8 +190,12 @@ class QtMapPanel(QtPanel):
             self._pending_focus = None
 
     def _on_object_selected(self, kind: str, identifier: str) -> None:
-        if self.feed.get((kind, identifier)) is not None:
-            self.context.publish(Selection(kind, identifier, origin=self.ID))
+        found = self.feed.get((kind, identifier))
+        if found is None:
+            return
+        if isinstance(found, Zone):
+            self.zone_editor.show_zone(found)
+        self.context.publish(Selection(kind, identifier, origin=self.ID))
 
     def _on_selection(self, batch: Sequence[Selection]) -> None:
         wanted = batch[-1]
@@ -184,6 +207,9 @@ class QtMapPanel(QtPanel):
             self._pending_focus = wanted
 
     def _focus(self, wanted: Selection) -> None:
+        if not self.ready:
+            self._pending_focus = wanted
+            return
         self.flush()  # the object may still be waiting in the feed
         call = f"Watchfloor.focus({json.dumps(wanted.kind)}, {json.dumps(wanted.identifier)})"
         self.page.runJavaScript(call, 0)
@@ -202,6 +228,10 @@ class QtMapPanel(QtPanel):
             kind="restricted",
             polygon=polygon,
         )
+        self._drawn_zone = zone.identifier
+        self.context.commands(SaveZone(zone, self.context.operator))
+
+    def _on_zone_renamed(self, zone: Zone) -> None:
         self.context.commands(SaveZone(zone, self.context.operator))
 
     def _on_zone_edited(self, identifier: str, geojson: str) -> None:
@@ -234,6 +264,7 @@ class QtMapPanel(QtPanel):
     def retranslate(self) -> None:
         if self._stopped:
             return
+        self.zone_editor.retranslate()
         texts = page_texts(self.context.map_config)
         self.resources.texts = texts
         if self.ready:
