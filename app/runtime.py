@@ -71,8 +71,9 @@ class Core:
 
     def source_configs(self) -> list[dict[str, Any]]:
         """Configured sources. When none is configured the demo plays: its simulated tools
-        serve alerts, detections and sensor readings over REST (connected to like real
-        tools); posts come from the demo source until the social-media tool API exists."""
+        serve alerts, detections, sensor readings and patrol tracks over REST (connected to
+        like real tools); posts come from the demo source until the social-media tool API
+        exists."""
         configs = list(self.settings.sources)
         if configs or not self.settings.demo:
             return configs

@@ -1,8 +1,10 @@
-"""The demo scenario file: timed injects and sensor series, turned into exercise records.
+"""The demo scenario file: timed injects, sensor series and patrol routes, turned into exercise
+records.
 
 Kept deliberately small; the trainer's full scenario format (conditions, every source) grows
 from this in the replay issue. Times in the file are seconds from the scenario's start; each
-loop of the scenario gets fresh identifiers so a long-running demo never overwrites itself.
+loop of the scenario gets fresh identifiers so a long-running demo never overwrites itself,
+except tracks: a track is one moving object, so every position of a route keeps its identifier.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.demo.routes import Route, RouteError, parse_route
 from app.model import (
     Alert,
     Category,
@@ -25,11 +28,15 @@ from app.model import (
     Priority,
     Severity,
     Status,
+    Track,
     Urgency,
 )
 from app.terminology import Terminology
 
-INJECT_KINDS = frozenset({"alert", "detection", "post", "observation"})
+# Every kind of record a scenario plays (injects, sensor series, routes), as ``kinds`` selects.
+INJECT_KINDS = frozenset({"alert", "detection", "post", "observation", "track"})
+# The source of tracks played straight into the core (the demo source); over REST the tool is.
+TRACK_SOURCE = "demo"
 
 
 class ScenarioError(ValueError):
@@ -52,12 +59,18 @@ class Series:
     values: tuple[float, ...]
 
 
+def _steps(start_s: float, end_s: float, every_s: float) -> range:
+    """The steps ``k`` whose time ``k * every_s`` lies in [start_s, end_s)."""
+    return range(int(-(-start_s // every_s)), int(-(-end_s // every_s)))
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     title: str
     duration_s: float
     injects: tuple[Inject, ...]
     series: tuple[Series, ...]
+    routes: tuple[Route, ...] = ()
 
     def injects_between(
         self, start_s: float, end_s: float, kinds: frozenset[str] = INJECT_KINDS
@@ -96,7 +109,23 @@ class Scenario:
             )
             for s in document.get("series", [])
         )
-        return cls(document["title"], float(document["duration_s"]), injects, series)
+        duration_s = float(document["duration_s"])
+        try:
+            routes = tuple(
+                parse_route(raw, index, duration_s)
+                for index, raw in enumerate(document.get("routes", []))
+            )
+        except RouteError as exc:
+            raise ScenarioError(str(exc)) from exc
+        seen: dict[str, str] = {}
+        for route in routes:
+            if route.identifier in seen:
+                raise ScenarioError(
+                    f"routes {seen[route.identifier]!r} and {route.callsign!r} would be the same"
+                    f" track ({route.identifier}); give them distinct callsigns"
+                )
+            seen[route.identifier] = route.callsign
+        return cls(document["title"], duration_s, injects, series, routes)
 
     def records_between(
         self,
@@ -112,11 +141,40 @@ class Scenario:
         for index, inject in self.injects_between(start_s, end_s, kinds):
             when = clock(inject.at_s)
             yield _BUILDERS[inject.kind](inject.data, f"demo-{loop}-{index}", when, terms)
-        if "observation" not in kinds:
-            return
+        if "observation" in kinds:
+            yield from self._observations_between(start_s, end_s, clock, loop)
+        if "track" in kinds:
+            yield from self.tracks_between(start_s, end_s, clock, loop)
+
+    def tracks_between(
+        self, start_s: float, end_s: float, clock: Callable[[float], datetime], loop: int
+    ) -> Iterator[Track]:
+        """Each route's positions due in [start_s, end_s) of loop ``loop``, one per step."""
+        for route in self.routes:
+            until_s = self.duration_s if route.end_s is None else route.end_s
+            lo, hi = max(start_s, route.start_s), min(end_s, until_s)
+            # A route without an end walks on from where the previous loop left it.
+            walked_s = loop * (until_s - route.start_s) if route.end_s is None else 0.0
+            for step in _steps(lo - route.start_s, hi - route.start_s, route.every_s):
+                at_s = route.start_s + step * route.every_s
+                point, course = route.position(walked_s + step * route.every_s)
+                yield Track(
+                    identifier=route.identifier,
+                    source_id=TRACK_SOURCE,
+                    time=clock(at_s),
+                    point=point,
+                    cot_type=route.cot_type,
+                    callsign=route.callsign,
+                    course_deg=course,
+                    speed_mps=route.speed_mps,
+                    status=Status.EXERCISE,
+                )
+
+    def _observations_between(
+        self, start_s: float, end_s: float, clock: Callable[[float], datetime], loop: int
+    ) -> Iterator[Observation]:
         for series in self.series:
-            first = int(-(-start_s // series.every_s))
-            for step in range(first, int(-(-end_s // series.every_s))):
+            for step in _steps(start_s, end_s, series.every_s):
                 value = series.values[step % len(series.values)]
                 yield Observation(
                     identifier=f"demo-{loop}-{series.sensor_id}-{step}",

@@ -1,5 +1,6 @@
-"""The demo's simulated remote tools: one per tool the scenario names, served over HTTP on a
-free loopback port, fed by the scenario, and connected to exactly like real tools."""
+"""The demo's simulated remote tools: one per tool the scenario's alerts name or that serves
+its other records, served over HTTP on a free loopback port, fed by the scenario, and
+connected to exactly like real tools."""
 
 from __future__ import annotations
 
@@ -21,20 +22,25 @@ TOOL_TITLES = {
     "bio-sensors": "Biological-risk sensors",
     "threat-intel": "Threat intelligence",
     "cyber-monitor": "Cyber monitor",
+    "patrol-tracking": "Patrol tracking",
 }
 
 
 # Which demo tool serves the scenario's other records, as the seed city's tools did.
-RECORD_TOOLS = {"detection": "video-analytics", "observation": "bio-sensors"}
-FEEDS = {"detection": "detections", "observation": "observations"}
+RECORD_TOOLS = {
+    "detection": "video-analytics",
+    "observation": "bio-sensors",
+    "track": "patrol-tracking",
+}
+FEEDS = {"detection": "detections", "observation": "observations", "track": "tracks"}
 
 
 class DemoTools:
     def __init__(self, scenario: str = "", speed: float = 1.0) -> None:
         self.scenario = Scenario.load(Path(scenario) if scenario else bundled_scenario_path())
-        tool_ids = sorted(
-            {i.data["source_tool"] for i in self.scenario.injects if i.kind == "alert"}
-        )
+        alerting = {i.data["source_tool"] for i in self.scenario.injects if i.kind == "alert"}
+        # A tool may serve only tracks (no alert names it); it must exist to be polled.
+        tool_ids = sorted(alerting | set(RECORD_TOOLS.values()))
         self.tools = {tool_id: SimulatedTool(tool_id) for tool_id in tool_ids}
         self.server = SimulatedToolServer()
         self.urls = {tool_id: self.server.add(tool) for tool_id, tool in self.tools.items()}

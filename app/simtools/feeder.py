@@ -1,17 +1,18 @@
 """Plays a scenario into simulated tools, at scenario time, as tool-API JSON: alerts into the
-tool each inject names, detections and sensor readings into the tools that serve them. The
-console then pulls everything over REST exactly as it pulls from real tools."""
+tool each inject names, detections, sensor readings and tracks into the tools that serve them.
+The console then pulls everything over REST exactly as it pulls from real tools."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from app.demo.scenario import Scenario
-from app.model import Detection, Observation, utc_now
+from app.model import Detection, Observation, Track, utc_now
 from app.simtools.tool import SimulatedTool
 from app.terminology import default_terminology
 
@@ -72,9 +73,35 @@ def observation_json(observation: Observation) -> dict[str, Any]:
     }
 
 
+def track_json(track: Track) -> dict[str, Any]:
+    """A track position as a tracking tool serves it (the tool API's ``TrackIn``)."""
+    item: dict[str, Any] = {
+        "identifier": track.identifier,
+        "time": track.time.isoformat(),
+        "geometry": track.point.to_geojson(),
+        "cot_type": track.cot_type,
+        "callsign": track.callsign,
+        "status": track.status.value,
+    }
+    if track.course_deg is not None:
+        item["course_deg"] = track.course_deg
+    if track.speed_mps is not None:
+        item["speed_mps"] = track.speed_mps
+    return item
+
+
+# The records a tool serves besides alerts: the kind ``record_tools`` names, the feed, the JSON.
+_SERVED: dict[type, tuple[str, str, Callable[[Any], dict[str, Any]]]] = {
+    Detection: ("detection", "detections", detection_json),
+    Observation: ("observation", "observations", observation_json),
+    Track: ("track", "tracks", track_json),
+}
+FED_KINDS = frozenset(kind for kind, _feed, _to_json in _SERVED.values())
+
+
 class ScenarioFeeder:
     """``record_tools`` names the tool serving each non-alert kind ("detection",
-    "observation"); kinds it does not name are not fed."""
+    "observation", "track"); kinds it does not name are not fed."""
 
     def __init__(
         self,
@@ -124,18 +151,14 @@ class ScenarioFeeder:
         return lambda scenario_s: origin + timedelta(seconds=(offset + scenario_s) / self.speed)
 
     def _feed_records(self, start_s: float, end_s: float, clock, loop: int) -> None:  # type: ignore[no-untyped-def]
-        kinds = frozenset(self.record_tools) & {"detection", "observation"}
+        kinds = frozenset(self.record_tools) & FED_KINDS
         if not kinds:
             return
         records = self.scenario.records_between(
             start_s, end_s, clock, loop, default_terminology(), kinds
         )
         for record in records:
-            if isinstance(record, Detection):
-                tool = self.tools.get(self.record_tools["detection"])
-                if tool is not None:
-                    tool.publish_records("detections", detection_json(record))
-            elif isinstance(record, Observation):
-                tool = self.tools.get(self.record_tools["observation"])
-                if tool is not None:
-                    tool.publish_records("observations", observation_json(record))
+            kind, feed, to_json = _SERVED[type(record)]
+            tool = self.tools.get(self.record_tools[kind])
+            if tool is not None:
+                tool.publish_records(feed, to_json(record))
