@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.gc_tuning import tune_for_long_runs
 from app.model import GeoPoint, Track, utc_now
 from app.settings import Settings
 from tests.factories import alert
@@ -26,12 +27,17 @@ Row = tuple[str, str, str]
 CENTRE = (59.9117, 10.7336)
 
 
+STALLS: list[float] = []  # how long each round of GUI events took, in seconds
+
+
 def _pump(until: Callable[[], bool], timeout_s: float) -> bool:
     from PySide6.QtWidgets import QApplication
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        started = time.monotonic()
         QApplication.processEvents()
+        STALLS.append(time.monotonic() - started)
         if until():
             return True
         time.sleep(0.002)
@@ -55,6 +61,7 @@ def _open_console(folder: Path):  # type: ignore[no-untyped-def]
     console.window.resize(1600, 1000)
     console.window.show()
     console.core.start()
+    tune_for_long_runs()  # as the console does once its window is open
     panel = console.window.panels["map"]
     if not _pump(lambda: panel.ready, 30):
         raise RuntimeError("the map page did not load")
@@ -89,8 +96,12 @@ def live_tracks(counts: tuple[int, ...] = (1000, 5000, 10000), seconds: int = 6)
         try:
             for count in counts:
                 batches = [_tracks(count, s) for s in range(seconds)]  # built before timing
+                # One untimed second first: symbols are drawn once and cached, not per frame.
+                console.core.hub.publish_batch(_tracks(count, -1))
+                _pump(lambda: False, 1)
                 _js(panel, "(Watchfloor.state.frames.length = 0) || 1")
                 sent.clear()
+                STALLS.clear()
                 start = time.monotonic()
                 for second, batch in enumerate(batches):
                     console.core.hub.publish_batch(batch)
@@ -106,8 +117,13 @@ def live_tracks(counts: tuple[int, ...] = (1000, 5000, 10000), seconds: int = 6)
                     ),
                     (
                         "map",
-                        f"{count:,} tracks: canvas frame time p95 / max (target < 33 ms)",
+                        f"{count:,} tracks: canvas frame p95 / max of {stats['frames']} (< 33 ms)",
                         f"{stats['frameP95']:.1f} / {stats['frameMax']:.1f} ms",
+                    ),
+                    (
+                        "map",
+                        f"{count:,} tracks: longest GUI-thread stall (feed, JSON, hand-over)",
+                        f"{max(STALLS) * 1000:.0f} ms",
                     ),
                 ]
         finally:

@@ -84,6 +84,8 @@ def open_console(app: QApplication, settings: Settings, layouts: LayoutStore) ->
         map_config=core.map_config,
     )
     window = QtMainWindow(context, settings.role, layouts)
+    # Right after the window appears, before the first alert: see SymbolRenderer.warm_up.
+    QTimer.singleShot(0, context.symbols.warm_up)
     bridge.setParent(window)
     window.sig_language_requested.connect(languages.apply)
     return Console(core, bridge, window, languages)

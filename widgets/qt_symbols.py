@@ -45,12 +45,23 @@ class SymbolRenderer:
             # milsymbol's minified build trips QML's hoisting lint on every load; harmless.
             QLoggingCategory.setFilterRules("qt.qml.usedbeforedeclared=false")
             self._engine = QJSEngine()
-            source = resource_path(MILSYMBOL).read_text(encoding="utf-8")
+            try:
+                source = resource_path(MILSYMBOL).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise SymbolError(f"milsymbol is not installed ({exc}); run the set-up") from exc
             loaded = self._engine.evaluate(source, MILSYMBOL)
             if loaded.isError():
                 raise SymbolError(f"milsymbol did not load: {loaded.toString()}")
             self._render = self._engine.evaluate(_RENDER)
         return self._render
+
+    def warm_up(self) -> None:
+        """Loads milsymbol now (about a fifth of a second), so that the first alert of the
+        shift is not the one that pays for it."""
+        try:
+            self._ready()
+        except SymbolError as exc:
+            log.error("Symbols unavailable: %s", exc)
 
     def svg(self, sidc: str, size: int = 30, outline: str = "") -> str:
         key = (sidc, size, outline)

@@ -9,6 +9,7 @@ object per tick.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,12 +92,18 @@ class MapFeed:
         """Everything shown is sent again, e.g. after a language change or a page reload."""
         self._pending = dict(self._shown)
 
-    def drain(self) -> MapBatch | None:
+    def drain(self, limit: int | None = None) -> MapBatch | None:
+        """What changed since the last drain; at most ``limit`` objects, the rest waiting for
+        the next tick (a burst of thousands is spread over ticks instead of freezing one)."""
         if not self._pending and not self._removed:
             return None
-        upsert = [to_map_object(record, self.terms) for record in self._pending.values()]
+        if limit is None or len(self._pending) <= limit:
+            taken, self._pending = self._pending, {}
+        else:
+            keys = list(itertools.islice(self._pending, limit))
+            taken = {key: self._pending.pop(key) for key in keys}
+        upsert = [to_map_object(record, self.terms) for record in taken.values()]
         batch = MapBatch(upsert, sorted(self._removed))
-        self._pending = {}
         self._removed = set()
         return batch
 

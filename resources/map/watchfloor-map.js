@@ -152,7 +152,10 @@
         if (!bounds.contains(position)) continue;
         const point = map.latLngToContainerPoint(position);
         const drawn = symbol(data.sidc, size);
-        context.drawImage(drawn.canvas, point.x - drawn.anchor.x, point.y - drawn.anchor.y);
+        // Whole pixels: a sub-pixel drawImage costs twice as much on a software canvas.
+        const x = Math.round(point.x - drawn.anchor.x);
+        const y = Math.round(point.y - drawn.anchor.y);
+        context.drawImage(drawn.canvas, x, y);
         if (data.heading !== undefined) addHeading(context, point, data.heading);
       }
       context.strokeStyle = "#222";
