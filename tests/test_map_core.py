@@ -273,3 +273,19 @@ def test_the_demo_site_seeds_cameras_and_never_undoes_an_operators_zone_edit(sto
         second.stop()
         subscription.cancel()
     assert edited in snapshot.zones and len(snapshot.cameras) == 4
+
+
+def test_an_operators_mbtiles_becomes_a_base_layer_with_its_own_tiles(tmp_path: Path):
+    from tests.test_map_layers import make_mbtiles
+
+    city = make_mbtiles(
+        tmp_path / "city.mbtiles", {"name": "City", "attribution": "<a href='x'>City GIS</a>"}
+    )
+    config = map_config({"mbtiles": [{"name": "City", "path": str(city)}]}, demo=False)
+    resources = MapResources(config)
+    page = resources.resolve("page", "/index.html").body.decode()
+    layer_id = config.basemaps[-1].id
+    assert f"app://tiles/{layer_id}/{{z}}/{{x}}/{{y}}" in page
+    assert "City GIS" in page and "<a href" not in page  # attribution shown as text
+    served = resources.resolve("tiles", f"/{layer_id}/2/1/1")
+    assert served.body == b"z2 col1 row2"  # XYZ row 1 is TMS row 2 at zoom 2

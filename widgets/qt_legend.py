@@ -34,6 +34,8 @@ class QtLegendPanel(QtPanel):
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setIconSize(QSize(ICON_PIXELS, ICON_PIXELS))
+        # Rows as tall as the symbols, so each symbol is whole and readable.
+        self.tree.setStyleSheet(f"QTreeView::item {{ min-height: {ICON_PIXELS + 6}px; }}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)

@@ -24,6 +24,7 @@ DEMO_SITE_ID = "demo-site"
 DEMO_CENTRE = (59.9117, 10.7336)
 DEFAULT_CENTRE = (48.0, 10.0)  # Europe, for a console with no site configured yet
 DEFAULT_ZOOM = 4
+DEMO_ZOOM = 17  # the festival square fills a map panel
 _SAFE_ID = re.compile(r"[^a-z0-9-]+")
 
 
@@ -100,7 +101,7 @@ def _parse(document: dict[str, Any], demo: bool) -> MapConfig:
     online = tuple(_online(index, entry) for index, entry in enumerate(document.get("online", [])))
     default_centre = DEMO_CENTRE if demo else DEFAULT_CENTRE
     lat, lon = document.get("centre", default_centre)
-    zoom = int(document.get("zoom", 16 if demo else DEFAULT_ZOOM))
+    zoom = int(document.get("zoom", DEMO_ZOOM if demo else DEFAULT_ZOOM))
     return MapConfig((float(lat), float(lon)), zoom, tuple(basemaps), tuple(layers), online)
 
 
