@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.alerts.service import AlertSnapshot
 from app.map.feed import MapFeed
@@ -25,19 +25,18 @@ from app.map.page import PAGE_URL, SCHEME
 from app.map.served import MapResources
 from app.map.texts import page_texts
 from app.map.zones import (
-    DeleteZone,
-    SaveZone,
     SiteSnapshot,
     ZoneRefused,
     ZoneRemoved,
-    polygon_from_geojson,
 )
 from app.messages import Selection
-from app.model import Alert, Camera, Detection, Post, Sensor, Track, Zone, new_identifier, utc_now
+from app.model import Alert, Camera, Detection, Post, Sensor, Track, Zone, utc_now
 from i18n import gettext, lazy_gettext
 from widgets.facade import PanelContext
 from widgets.qt_map_bridge import QtMapBridge
 from widgets.qt_map_scheme import QtAppSchemeHandler, QtOfflineInterceptor
+from widgets.qt_map_zones import QtMapZones
+from widgets.qt_notice import QtNotice
 from widgets.qt_panel import QtPanel
 from widgets.qt_zone_editor import QtZoneEditor
 
@@ -94,10 +93,11 @@ class QtMapPanel(QtPanel):
         self.page.setWebChannel(self._channel)
         self.view.setPage(self.page)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.problem = QLabel(self, wordWrap=True, visible=False)
-        self.problem.setObjectName("mapProblem")
+        self.problem = QtNotice(self)
         self.zone_editor = QtZoneEditor(self)
-        self._drawn_zone: str | None = None
+        self.zones = QtMapZones(
+            context, self.feed, self.zone_editor, self._focus, self._show_problem
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.problem)
@@ -111,11 +111,10 @@ class QtMapPanel(QtPanel):
         self.sig_problem.connect(self._show_problem, Qt.ConnectionType.QueuedConnection)
         self.bridge.sig_page_ready.connect(self._on_page_ready)
         self.bridge.sig_object_selected.connect(self._on_object_selected)
-        self.bridge.sig_zone_drawn.connect(self._on_zone_drawn)
-        self.bridge.sig_zone_edited.connect(self._on_zone_edited)
-        self.bridge.sig_zone_deleted.connect(self._on_zone_deleted)
+        self.bridge.sig_zone_drawn.connect(self.zones.on_drawn)
+        self.bridge.sig_zone_edited.connect(self.zones.on_edited)
+        self.bridge.sig_zone_deleted.connect(self.zones.on_deleted)
         self.bridge.sig_page_problem.connect(self._show_problem)
-        self.zone_editor.sig_save.connect(self._on_zone_renamed)
         self.page.loadFinished.connect(self._on_load_finished)
         self._flush_timer = QTimer(self, interval=FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush)
@@ -126,10 +125,10 @@ class QtMapPanel(QtPanel):
         subscribe = self.context.subscribe
         self._subscriptions = [subscribe(kind, self.feed.add) for kind in LIVE_KINDS]
         self._subscriptions += [
-            subscribe(Zone, self._on_zones),
+            subscribe(Zone, self.zones.on_stored),
             subscribe(AlertSnapshot, self._on_alert_snapshot),
             subscribe(SiteSnapshot, self._on_site_snapshot),
-            subscribe(ZoneRemoved, self._on_zone_removed),
+            subscribe(ZoneRemoved, self.zones.on_removed),
             subscribe(ZoneRefused, self._on_zone_refused),
             subscribe(Selection, self._on_selection),
         ]
@@ -144,23 +143,6 @@ class QtMapPanel(QtPanel):
 
     def _on_site_snapshot(self, batch: Sequence[SiteSnapshot]) -> None:
         self._snapshot((*s.cameras, *s.sensors, *s.zones, *s.tracks) for s in batch)
-
-    def _on_zones(self, batch: Sequence[Zone]) -> None:
-        self.feed.add(batch)
-        for zone in batch:
-            if zone.identifier == self._drawn_zone:
-                # Stored and back: the operator names the zone they just drew.
-                self._drawn_zone = None
-                self.zone_editor.show_zone(zone, focus=True)
-                self._focus(Selection("zone", zone.identifier))
-            elif self.zone_editor.zone and self.zone_editor.zone.identifier == zone.identifier:
-                self.zone_editor.show_zone(zone)
-
-    def _on_zone_removed(self, batch: Sequence[ZoneRemoved]) -> None:
-        for removed in batch:
-            self.feed.remove(("zone", removed.identifier))
-            if self.zone_editor.zone and self.zone_editor.zone.identifier == removed.identifier:
-                self.zone_editor.hide()
 
     def _on_zone_refused(self, batch: Sequence[ZoneRefused]) -> None:
         """A refused zone command, or a site file that could not be imported."""
@@ -197,7 +179,7 @@ class QtMapPanel(QtPanel):
         if found is None:
             return
         if isinstance(found, Zone):
-            self.zone_editor.show_zone(found)
+            self.zones.on_selected(found)
         self.context.publish(Selection(kind, identifier, origin=self.ID))
 
     def _on_selection(self, batch: Sequence[Selection]) -> None:
@@ -217,57 +199,16 @@ class QtMapPanel(QtPanel):
         call = f"Watchfloor.focus({json.dumps(wanted.kind)}, {json.dumps(wanted.identifier)})"
         self.page.runJavaScript(call, 0)
 
-    # --- zones -----------------------------------------------------------------------------
-    def _on_zone_drawn(self, geojson: str) -> None:
-        try:
-            polygon = polygon_from_geojson(geojson)
-        except ValueError as exc:
-            self._show_problem(gettext("The zone was not saved: {reason}").format(reason=exc))
-            return
-        number = self.feed.count("zone") + 1
-        zone = Zone(
-            identifier=new_identifier(),
-            name=gettext("Zone {number}").format(number=number),
-            kind="restricted",
-            polygon=polygon,
-        )
-        self._drawn_zone = zone.identifier
-        self.context.commands(SaveZone(zone, self.context.operator))
-
-    def _on_zone_renamed(self, zone: Zone) -> None:
-        self.context.commands(SaveZone(zone, self.context.operator))
-
-    def _on_zone_edited(self, identifier: str, geojson: str) -> None:
-        zone = self.feed.get(("zone", identifier))
-        if not isinstance(zone, Zone):
-            return
-        try:
-            changed = Zone(
-                identifier=zone.identifier,
-                name=zone.name,
-                kind=zone.kind,
-                polygon=polygon_from_geojson(geojson),
-            )
-        except ValueError as exc:
-            self.feed.resend_all()
-            self._show_problem(gettext("The zone was not saved: {reason}").format(reason=exc))
-            return
-        self.context.commands(SaveZone(changed, self.context.operator))
-
-    def _on_zone_deleted(self, identifier: str) -> None:
-        if self.feed.get(("zone", identifier)) is not None:
-            self.context.commands(DeleteZone(identifier, self.context.operator))
-
     # --- text and life cycle ---------------------------------------------------------------
     def _show_problem(self, message: str) -> None:
         log.warning("Map: %s", message)
-        self.problem.setText(message)
-        self.problem.setVisible(True)
+        self.problem.show_message(message)
 
     def retranslate(self) -> None:
         if self._stopped:
             return
         self.zone_editor.retranslate()
+        self.problem.retranslate()
         texts = page_texts(self.context.map_config)
         self.resources.texts = texts
         if self.ready:
