@@ -9,7 +9,6 @@ from babel import dates, numbers
 from i18n.catalogs import current_language
 
 # Babel wants territory-qualified locales for some formats; Bokmål's CLDR code is "nb".
-LEFT_TO_RIGHT_ISOLATE = "\u2066"
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
 
@@ -32,11 +31,8 @@ def format_decimal(value: float, fmt: str | None = None) -> str:
     return numbers.format_decimal(value, format=fmt, locale=babel_locale())
 
 
-def isolate(text: str, *, ltr: bool = False) -> str:
+def isolate(text: str) -> str:
     """Wraps a value inserted into a sentence in Unicode isolates, so that a Latin identifier or
     a number inside Arabic text keeps its own direction and does not reorder the words around
-    it. ``ltr`` forces left to right (LRI), for values with no letters such as coordinates,
-    which renderers otherwise lay out in the direction of the surrounding text."""
-    return (
-        f"{LEFT_TO_RIGHT_ISOLATE if ltr else FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
-    )
+    it."""
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"

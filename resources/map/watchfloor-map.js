@@ -597,9 +597,22 @@
     return L.circleMarker(position, { radius: 5, className: "wf-place" });
   }
 
+  // Named places keep their names on the map (operators find their way by them); other site
+  // features name themselves on hover.
   function siteFeature(feature, layer) {
-    const name = (feature.properties || {}).name;
-    if (name) layer.bindTooltip(element("span", "wf-site-name", name), { sticky: true });
+    const properties = feature.properties || {};
+    if (!properties.name) return;
+    const label = element("span", "wf-site-name", properties.name);
+    if (properties.kind === "place") {
+      layer.bindTooltip(label, {
+        permanent: true,
+        direction: "right",
+        offset: [6, 0],
+        className: "wf-place-label",
+      });
+    } else {
+      layer.bindTooltip(label, { sticky: true });
+    }
   }
 
   // Assets with an identifier are records (cameras, sensors, zones) and drawn live instead.
