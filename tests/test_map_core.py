@@ -179,6 +179,8 @@ def test_online_sources_must_be_http_and_are_only_used_when_configured():
         False,
     )
     assert config.online_hosts == {"wms.city.example"}
+    page = MapResources(config).resolve("page", "/index.html").body.decode()
+    assert "https://wms.city.example/wms" in page and "L.tileLayer.wms" in page
     with pytest.raises(MapConfigError):
         map_config({"online": [{"url": "file:///etc/passwd"}]}, False)
 
