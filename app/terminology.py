@@ -161,9 +161,6 @@ class Terminology:
     def asset(self, kind: str) -> AssetStyle:
         return self._assets[kind]
 
-    def assets(self) -> list[AssetStyle]:
-        return list(self._assets.values())
-
     def track_sidc(self, cot_type: str, status: Status) -> str:
         """A Cursor-on-Target type (``a-h-G``: atom, hostile, ground) as a frame of the right
         identity and dimension; what the CoT type does not say stays unknown."""
