@@ -1,0 +1,1 @@
+"""Sensor series: detection on live observations, and the buffers the charts draw from."""
