@@ -28,4 +28,11 @@ MANIFESTS = (
         target="app.sync.connector:RestConnector",
         params={"$ref": "app.sync.config:ConnectorConfig"},
     ),
+    PluginManifest(
+        id="mqtt",
+        kind="source",
+        title=lazy_gettext("Sensor broker (MQTT)"),
+        target="app.mqtt.source:MqttSource",
+        params={"$ref": "app.mqtt.config:MqttConfig"},
+    ),
 )
