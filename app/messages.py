@@ -40,3 +40,11 @@ class Selection:
     identifier: str
     # Which panel selected it, so that panel does not follow its own selection back.
     origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCursor:
+    """The moment a commander is reviewing (timeline review mode); ``None`` when back to live.
+    Charts draw a cursor there, so every panel points at the same instant."""
+
+    time: datetime | None

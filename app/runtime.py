@@ -22,8 +22,10 @@ from app.map.config import map_config_or_default, site_files
 from app.map.zones import DeleteZone, SaveZone, SiteService
 from app.messages import HealthState, SourceHealth
 from app.plugins import PluginRegistry
+from app.sensors.service import SensorWatch
 from app.settings import Settings
 from app.sources import Source, SourceRunner
+from app.stats.source import AlertStatsSource
 from app.storage import RecordStore, create_engine_for, upgrade_schema
 from app.sync.connector import RestConnector
 from app.terminology import default_terminology
@@ -52,6 +54,8 @@ class Core:
         )
         self.map_config = map_config_or_default(settings.map, self._plays_demo())
         self.sites = SiteService(self.store, self.ingest, self.hub, site_files(self.map_config))
+        self.sensor_watch = SensorWatch(self.store, self.ingest, self.hub, terms=self.terms)
+        self.stats = AlertStatsSource(self.store)
         self.plugins = plugins if plugins is not None else PluginRegistry.discover()
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
@@ -98,6 +102,7 @@ class Core:
     def start(self) -> None:
         self.alerts.start()
         self.sites.start()
+        self.sensor_watch.start()
         for config in self.source_configs():
             source = self._build_source(config)
             if source is not None:
@@ -122,6 +127,7 @@ class Core:
 
     def stop(self) -> None:
         self.runner.stop()
+        self.sensor_watch.stop()
         self.alerts.stop()
         self.sites.stop()
         if self.demo_tools is not None:

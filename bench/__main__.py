@@ -8,6 +8,9 @@ import sys
 
 from bench.alerts import ingest_rate, latency_and_stalls, queue_at_scale
 from bench.map import map_benchmarks
+from bench.mqtt import mqtt_benchmarks
+from bench.sensor_chart import chart_benchmarks
+from bench.sensor_detection import detection_benchmarks
 from bench.startup import cold_start
 from bench.storage import insert_rates
 
@@ -16,6 +19,7 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     rows = insert_rates() + cold_start() + ingest_rate() + latency_and_stalls() + queue_at_scale()
     rows += map_benchmarks()
+    rows += chart_benchmarks() + detection_benchmarks() + mqtt_benchmarks()
     width = max(len(row[1]) for row in rows)
     print(
         f"Watchfloor benchmarks on {platform.node()}, {os.cpu_count()} cores, "

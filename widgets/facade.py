@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from app.hub import Hub, Subscription
 from app.map.config import MapConfig
+from app.stats.aggregates import StatsInput
 from app.terminology import Terminology
 from widgets.qt_symbols import SymbolRenderer
 
@@ -36,6 +38,8 @@ class PanelContext:
     operator: str = ""
     preferences: Preferences = field(default_factory=Preferences)
     map_config: MapConfig = field(default_factory=MapConfig)
+    # Reads alerts and actions for the diagrams; runs off the GUI thread.
+    load_stats: Callable[[datetime, datetime], StatsInput] | None = None
     symbols: SymbolRenderer = field(default_factory=SymbolRenderer)
 
     def subscribe(self, kind: type[T], callback: Callable[[Sequence[T]], None]) -> Subscription:

@@ -17,6 +17,7 @@ from i18n import LANGUAGES, current_language, gettext, lazy_gettext
 from widgets.facade import PanelContext
 from widgets.layouts import LayoutStore, RoleLayout, apply_role_layout, apply_role_sizes
 from widgets.panel_registry import PANELS
+from widgets.qt_diagrams import QtDiagramsDialog
 from widgets.qt_exercise_banner import QtExerciseBanner
 from widgets.qt_panel import QtPanel
 from widgets.qt_sources_dialog import QtSourcesDialog
@@ -51,6 +52,8 @@ class QtMainWindow(QMainWindow):
         self.panels: dict[str, QtPanel] = {}
         self._pending_sizes: RoleLayout | None = None
         self.sources_dialog: QtSourcesDialog | None = None
+        self.diagrams_dialog: QtDiagramsDialog | None = None
+        self.context = context
         self.docks: dict[str, QDockWidget] = {}
         self.banner = QtExerciseBanner(context, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner)
@@ -103,6 +106,10 @@ class QtMainWindow(QMainWindow):
         self.sources_action = QAction(self)
         self.sources_action.triggered.connect(self.show_sources)
         self.view_menu.addAction(self.sources_action)
+        self.diagrams_action = QAction(self)
+        self.diagrams_action.triggered.connect(self.show_diagrams)
+        self.diagrams_action.setEnabled(self.context.load_stats is not None)
+        self.view_menu.addAction(self.diagrams_action)
         self.layout_menu = self.view_menu.addMenu("")
         self.role_group = QActionGroup(self)
         self.role_actions: dict[str, QAction] = {}
@@ -133,6 +140,19 @@ class QtMainWindow(QMainWindow):
         self.about_action = QAction(self)
         self.about_action.triggered.connect(self._show_about)
         self.help_menu.addAction(self.about_action)
+
+    def show_diagrams(self) -> QtDiagramsDialog | None:
+        """Alerts by category, time to acknowledge, top sources and locations by hour."""
+        if self.context.load_stats is None:
+            return None
+        if self.diagrams_dialog is None:
+            self.diagrams_dialog = QtDiagramsDialog(
+                self.context.terminology, self.context.load_stats, self
+            )
+        self.diagrams_dialog.show()
+        self.diagrams_dialog.raise_()
+        self.diagrams_dialog.activateWindow()
+        return self.diagrams_dialog
 
     def show_sources(self) -> QtSourcesDialog:
         status = self.statusBar()
@@ -173,6 +193,7 @@ class QtMainWindow(QMainWindow):
             action.setText(str(ROLE_NAMES[role]))
         self.reset_layout_action.setText(gettext("&Reset to the role's default layout"))
         self.sources_action.setText(gettext("&Sources..."))
+        self.diagrams_action.setText(gettext("&Diagrams..."))
         self.language_menu.setTitle(gettext("L&anguage"))
         self.language_actions[current_language()].setChecked(True)
         self.help_menu.setTitle(gettext("&Help"))
@@ -196,6 +217,8 @@ class QtMainWindow(QMainWindow):
         self.layouts.save(self, self.role)
         for panel in self.panels.values():
             panel.stop()
+        if self.diagrams_dialog is not None:
+            self.diagrams_dialog.stop()
         status = self.statusBar()
         if isinstance(status, QtStatusBar):
             status.stop()
