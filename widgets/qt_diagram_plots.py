@@ -71,6 +71,8 @@ def make_plot(left: pg.AxisItem | None = None, bottom: pg.AxisItem | None = None
     # the control room); Qt would otherwise mirror the view but not the numbers on its axes.
     plot.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     item = plot.getPlotItem()
+    # The plot's own layout (which side its axes sit) must not mirror either.
+    item.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     item.setMenuEnabled(False)
     item.hideButtons()
     for name in ("left", "bottom"):

@@ -197,6 +197,8 @@ class QtDiagramsDialog(QDialog):
         for index, (label, _span) in enumerate(PERIODS):
             self.period.setItemText(index, str(label))
         self.reload_button.setText(gettext("Reload"))
+        # Qt's own button texts need Qt's catalogs, which not every language has; ours always.
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(gettext("Close"))
         self.tabs.retranslate()
         self._show_status()
         self._render()

@@ -44,6 +44,10 @@ class QtStationChart(pg.GraphicsLayoutWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground("#1e2227")
+        # Time runs left to right in every language, as on the diagrams; only the labels are
+        # translated.
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.ci.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.plots: dict[str, _SensorPlot] = {}
         self._first: pg.PlotItem | None = None
 
@@ -60,6 +64,7 @@ class QtStationChart(pg.GraphicsLayoutWidget):
 
     def _make_plot(self, sensor: Sensor, row: int) -> _SensorPlot:
         plot = self.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        plot.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self._last = plot
         plot.showGrid(x=False, y=False)
         plot.setLabel(

@@ -11,7 +11,16 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.map.zones import SiteSnapshot
 from app.messages import ReviewCursor, Selection
@@ -33,6 +42,8 @@ WINDOWS = (
     (LONGEST_WINDOW_S, N_("24 hours")),
 )
 DEFAULT_WINDOW = 900
+PLOT_MIN_HEIGHT = 130  # pixels a chart needs to show its levels and a readable curve
+PANEL_MIN_HEIGHT = 200
 OTHER_STATION = N_("Other sensors")
 
 
@@ -49,10 +60,13 @@ class QtSensorsPanel(QtPanel):
         self._station_dirty = True
         self.live = True
         self.station = QComboBox(self)
+        self.station.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.window = QComboBox(self)
         self.follow = QPushButton(self, checkable=True, checked=True)
         self.empty = QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter)
         self.chart = QtStationChart(self)
+        # Enough for one readable chart with its levels, whatever room the layout gives.
+        self.setMinimumHeight(PANEL_MIN_HEIGHT)
         self._layout()
         self._wire()
         self.retranslate()
@@ -66,7 +80,10 @@ class QtSensorsPanel(QtPanel):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addWidget(self.empty)
-        layout.addWidget(self.chart, 1)
+        # Each sensor keeps a readable height; a station with many sensors scrolls.
+        self.scroll = QScrollArea(self, widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.chart)
+        layout.addWidget(self.scroll, 1)
 
     def _wire(self) -> None:
         self.station.currentIndexChanged.connect(self._on_station)
@@ -160,7 +177,8 @@ class QtSensorsPanel(QtPanel):
         self.chart.show_sensors(sensors)
         self._dirty |= {s.identifier for s in sensors}
         self.empty.setVisible(not sensors)
-        self.chart.setVisible(bool(sensors))
+        self.scroll.setVisible(bool(sensors))
+        self.chart.setMinimumHeight(PLOT_MIN_HEIGHT * len(sensors))
 
     def _on_station(self, _index: int) -> None:
         self._show_station()
