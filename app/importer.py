@@ -1,9 +1,11 @@
-"""Importing alert files (``main.py import PATH...``): CAP, Atom/RSS with CAP, GeoJSON, STIX,
-tool-API JSON, or vendor JSON through a field mapping.
+"""Importing files (``main.py import PATH...``): alerts as CAP, Atom/RSS with CAP, GeoJSON,
+STIX, tool-API JSON, or vendor JSON through a field mapping; posts as JSON Lines or CSV.
 
-Each file is all or nothing: if any item of it is rejected, nothing of that file is stored, so
-an operator never works from half a file and re-importing the fixed file gives the whole
-picture. Files are independent: one bad file does not stop the others.
+Each alert file is all or nothing: if any item of it is rejected, nothing of that file is
+stored, so an operator never works from half a file and re-importing the fixed file gives the
+whole picture. Post files (``.jsonl``, ``.ndjson``, ``.csv``) are exports of thousands of posts
+from strangers: a bad line is skipped with its line number and reason, the rest is imported.
+Files are independent: one bad file does not stop the others.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.model import Alert
+from app.social.post_files import PostFileError, is_post_file, read_posts
 from app.storage import StorageError
 from app.terminology import Terminology
 from app.toolapi.adapters import AdapterError
@@ -23,7 +26,9 @@ from app.toolapi.schema import AlertIn
 
 log = logging.getLogger(__name__)
 
-StoreIngest = Callable[[Sequence[Alert]], Any]
+# Stores and publishes one batch through the ingest pipeline (where post authors are
+# pseudonymised), e.g. ``Ingest.accept``.
+StoreIngest = Callable[[Sequence[Any]], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,8 @@ def import_file(
     mapping: dict[str, Any] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> FileResult:
+    if is_post_file(path.suffix):
+        return import_post_file(path, store_ingest, tool_id, max_bytes=max_bytes)
     try:
         batch = parse_alerts(_read(path, max_bytes), mapping=mapping, max_bytes=max_bytes)
     except (OSError, AdapterError) as exc:
@@ -84,6 +91,31 @@ def import_file(
             return _refused(FileResult(path, skipped=skipped, error=str(exc)))
     log.info("Imported %s (%s): %d alert(s)", path, batch.format, len(records))
     return FileResult(path, len(records), skipped=skipped, format=batch.format)
+
+
+def import_post_file(
+    path: Path, store_ingest: StoreIngest, tool_id: str = "import", *, max_bytes: int
+) -> FileResult:
+    """Stores the valid posts of a JSON Lines or CSV file as one batch; the lines that are not
+    valid posts are reported in ``skipped`` (the file itself is not refused for them)."""
+    try:
+        lines = read_posts(_read(path, max_bytes), path.suffix)
+    except (OSError, AdapterError, PostFileError) as exc:
+        return _refused(FileResult(path, error=_reason(exc)))
+    records = [post.to_record(tool_id) for post in lines.posts]
+    if records:
+        try:
+            store_ingest(records)
+        except StorageError as exc:
+            return _refused(FileResult(path, skipped=lines.rejected, error=str(exc)))
+    log.info(
+        "Imported %s (%s): %d post(s), %d line(s) skipped",
+        path,
+        lines.format,
+        len(records),
+        len(lines.rejected),
+    )
+    return FileResult(path, len(records), skipped=lines.rejected, format=f"{lines.format} posts")
 
 
 def _read(path: Path, max_bytes: int) -> bytes:

@@ -31,20 +31,27 @@ RECORD_TOOLS = {
     "detection": "video-analytics",
     "observation": "bio-sensors",
     "track": "patrol-tracking",
+    "post": "social-monitor",
 }
-FEEDS = {"detection": "detections", "observation": "observations", "track": "tracks"}
+FEEDS = {
+    "detection": "detections",
+    "observation": "observations",
+    "track": "tracks",
+    "post": "posts",
+}
 
 
 class DemoTools:
     def __init__(self, scenario: str = "", speed: float = 1.0) -> None:
         self.scenario = Scenario.load(Path(scenario) if scenario else bundled_scenario_path())
+        self.record_tools = dict(RECORD_TOOLS)
         alerting = {i.data["source_tool"] for i in self.scenario.injects if i.kind == "alert"}
         # A tool may serve only tracks (no alert names it); it must exist to be polled.
-        tool_ids = sorted(alerting | set(RECORD_TOOLS.values()))
+        tool_ids = sorted(alerting | set(self.record_tools.values()))
         self.tools = {tool_id: SimulatedTool(tool_id) for tool_id in tool_ids}
         self.server = SimulatedToolServer()
         self.urls = {tool_id: self.server.add(tool) for tool_id, tool in self.tools.items()}
-        self.feeder = ScenarioFeeder(self.scenario, self.tools, speed, RECORD_TOOLS)
+        self.feeder = ScenarioFeeder(self.scenario, self.tools, speed, self.record_tools)
 
     def start(self) -> DemoTools:
         self.server.start()
@@ -71,7 +78,10 @@ class DemoTools:
             for tool_id, url in self.urls.items()
         ]
 
-    @staticmethod
-    def _kinds(tool_id: str) -> list[str]:
-        served = [FEEDS[kind] for kind, tool in RECORD_TOOLS.items() if tool == tool_id]
+    def unserved_kinds(self) -> list[str]:
+        """The scenario's record kinds no simulated tool serves: the demo source plays them."""
+        return sorted(set(RECORD_TOOLS) - set(self.record_tools))
+
+    def _kinds(self, tool_id: str) -> list[str]:
+        served = [FEEDS[kind] for kind, tool in self.record_tools.items() if tool == tool_id]
         return ["alerts", *served]

@@ -177,6 +177,8 @@ class Post:
     point: GeoPoint | None = None
     url: str | None = None
     status: Status = Status.ACTUAL
+    # The author replied to, as a pseudonym like ``author``: the edges of the reply network.
+    reply_to: str | None = None
 
     def __post_init__(self) -> None:
         _require_aware("time", self.time)

@@ -1,6 +1,7 @@
 """Plays a scenario into simulated tools, at scenario time, as tool-API JSON: alerts into the
-tool each inject names, detections, sensor readings and tracks into the tools that serve them.
-The console then pulls everything over REST exactly as it pulls from real tools."""
+tool each inject names, detections, sensor readings, tracks and posts into the tools that serve
+them. The console then pulls everything over REST exactly as it pulls from real tools (posts
+with their raw handles, as a real monitoring tool serves them: the console pseudonymises)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.demo.scenario import Scenario
-from app.model import Detection, Observation, Track, utc_now
+from app.model import Detection, Observation, Post, Track, utc_now
 from app.simtools.tool import SimulatedTool
 from app.terminology import default_terminology
 
@@ -90,18 +91,38 @@ def track_json(track: Track) -> dict[str, Any]:
     return item
 
 
+def post_json(post: Post) -> dict[str, Any]:
+    """A post as a social-media monitoring tool serves it (the tool API's ``PostIn``)."""
+    item: dict[str, Any] = {
+        "identifier": post.identifier,
+        "platform": post.platform,
+        "author": post.author,
+        "text": post.text,
+        "time": post.time.isoformat(),
+        "status": post.status.value,
+    }
+    if post.language is not None:
+        item["language"] = post.language
+    if post.point is not None:
+        item["geometry"] = post.point.to_geojson()
+    if post.reply_to is not None:
+        item["reply_to"] = post.reply_to
+    return item
+
+
 # The records a tool serves besides alerts: the kind ``record_tools`` names, the feed, the JSON.
 _SERVED: dict[type, tuple[str, str, Callable[[Any], dict[str, Any]]]] = {
     Detection: ("detection", "detections", detection_json),
     Observation: ("observation", "observations", observation_json),
     Track: ("track", "tracks", track_json),
+    Post: ("post", "posts", post_json),
 }
 FED_KINDS = frozenset(kind for kind, _feed, _to_json in _SERVED.values())
 
 
 class ScenarioFeeder:
     """``record_tools`` names the tool serving each non-alert kind ("detection",
-    "observation", "track"); kinds it does not name are not fed."""
+    "observation", "track", "post"); kinds it does not name are not fed."""
 
     def __init__(
         self,

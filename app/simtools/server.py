@@ -27,7 +27,7 @@ from app.toolapi.schema import ActionOut, describe_error
 log = logging.getLogger(__name__)
 
 _FEED = re.compile(
-    r"^/tools/(?P<tool>[\w.-]+)/api/v1/(?P<kind>alerts|detections|observations|tracks)$"
+    r"^/tools/(?P<tool>[\w.-]+)/api/v1/(?P<kind>alerts|detections|observations|tracks|posts)$"
 )
 _DOCUMENT = re.compile(r"^/tools/(?P<tool>[\w.-]+)(?P<rest>/.*)$")
 _ACTIONS = re.compile(r"^/tools/(?P<tool>[\w.-]+)/api/v1/alerts/(?P<alert>[^/]+)/actions$")

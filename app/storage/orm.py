@@ -133,6 +133,8 @@ class PostRow(LocatedMixin, Base):
     language: Mapped[str | None] = mapped_column(String(16))
     url: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
+    # Indexed: the reply network asks "who replied to this author" for one author at a time.
+    reply_to: Mapped[str | None] = mapped_column(String(128), index=True)
     stored: Mapped[datetime]
 
 

@@ -56,6 +56,8 @@ class ConnectorConfig(BaseModel):
     # ``path`` polled with ETag, its body CAP, Atom/RSS of CAP, GeoJSON, STIX 2.1 or JSON
     # under ``mapping``.
     feed: Literal["toolapi", "document"] = "toolapi"
-    kinds: tuple[Literal["alerts", "detections", "observations", "tracks"], ...] = ("alerts",)
+    kinds: tuple[Literal["alerts", "detections", "observations", "tracks", "posts"], ...] = (
+        "alerts",
+    )
     path: str = Field("", max_length=1024, pattern=r"^(/[^\s]*)?$")
     mapping: dict[str, Any] | None = None
