@@ -113,7 +113,42 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.json",
         help="JSON field mapping for files in no standard format",
     )
+    analyze = commands.add_parser(
+        "analyze-text",
+        help="analyse social-media posts: JSONL on standard input, one JSON result per line "
+        "on standard output",
+    )
+    analyze.add_argument(
+        "--lang", dest="text_lang", default="auto", help="language of every post, or auto"
+    )
+    train = commands.add_parser(
+        "train-text",
+        help="train the threat and hate classifier on the bundled seed corpus plus your "
+        "labelled JSONL files, and print its evaluation per language",
+    )
+    train.add_argument("--data", action="append", default=[], type=Path, metavar="FILE")
+    train.add_argument("--out", type=Path, metavar="DIR", help="where the model goes")
     return parser
+
+
+def _analyze_text(args: argparse.Namespace) -> int:
+    import io
+
+    from detectors.text.cli import analyze_stream
+
+    # Posts come from anywhere: undecodable bytes become U+FFFD instead of ending the run.
+    lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", line_buffering=True)
+    return analyze_stream(lines, out, language=args.text_lang)
+
+
+def _train_text(args: argparse.Namespace) -> int:
+    from detectors.text.classifier import train_main
+
+    argv = [part for path in args.data for part in ("--data", str(path))]
+    if args.out is not None:
+        argv += ["--out", str(args.out)]
+    return train_main(argv)
 
 
 def _import(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
@@ -185,6 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return headless.run(Core(settings), args.duration)
         if args.command == "import":
             return _import(settings, args)
+        if args.command == "analyze-text":
+            return _analyze_text(args)
+        if args.command == "train-text":
+            return _train_text(args)
         from widgets.application import NoDisplayError, run_gui, take_screenshot
 
         if args.command == "screenshot":

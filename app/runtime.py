@@ -24,6 +24,10 @@ from app.messages import HealthState, SourceHealth
 from app.plugins import PluginRegistry
 from app.sensors.service import SensorWatch
 from app.settings import Settings
+from app.social.analysis import analyzer_factory
+from app.social.keys import KeyStore
+from app.social.privacy import ChainPipeline, PostPseudonymiser
+from app.social.watch import SocialWatch
 from app.sources import Source, SourceRunner
 from app.stats.source import AlertStatsSource
 from app.storage import RecordStore, create_engine_for, upgrade_schema
@@ -42,8 +46,11 @@ class Core:
         self.store = RecordStore(self.engine)
         self.terms = default_terminology()
         repository = AlertRepository(self.store)
-        pipeline = AlertPipeline(repository, self.terms, PriorityRules.load(), DedupRules())
-        self.ingest = Ingest(self.store, self.hub, pipeline)
+        alerts = AlertPipeline(repository, self.terms, PriorityRules.load(), DedupRules())
+        # Authors are pseudonymised before anything is stored or published (keys outside the DB).
+        self.pseudonym_keys = KeyStore()
+        posts = PostPseudonymiser(self.pseudonym_keys, self.store)
+        self.ingest = Ingest(self.store, self.hub, ChainPipeline(posts, alerts))
         self.alerts = AlertService(
             repository,
             self.hub,
@@ -56,6 +63,13 @@ class Core:
         self.sites = SiteService(self.store, self.ingest, self.hub, site_files(self.map_config))
         self.sensor_watch = SensorWatch(self.store, self.ingest, self.hub, terms=self.terms)
         self.stats = AlertStatsSource(self.store)
+        self.social_watch = SocialWatch(
+            self.store,
+            self.ingest,
+            self.hub,
+            self.terms,
+            analyzer_factory(site_files(self.map_config)),
+        )
         self.plugins = plugins if plugins is not None else PluginRegistry.discover()
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
@@ -75,9 +89,10 @@ class Core:
 
     def source_configs(self) -> list[dict[str, Any]]:
         """Configured sources. When none is configured the demo plays: its simulated tools
-        serve alerts, detections, sensor readings and patrol tracks over REST (connected to
-        like real tools); posts come from the demo source until the social-media tool API
-        exists."""
+        serve alerts, detections, sensor readings, patrol tracks and social-media posts over
+        REST (connected to like real tools). The demo source plays only what no simulated
+        tool serves (nothing, once connectors can pull posts) and keeps the scenario's own
+        line in the sources' health."""
         configs = list(self.settings.sources)
         if configs or not self.settings.demo:
             return configs
@@ -87,7 +102,7 @@ class Core:
         return [
             {
                 "plugin": "demo",
-                "params": {"speed": speed, "kinds": ["post"]},
+                "params": {"speed": speed, "kinds": self.demo_tools.unserved_kinds()},
             },
             *self.demo_tools.connector_configs(),
         ]
@@ -103,6 +118,7 @@ class Core:
         self.alerts.start()
         self.sites.start()
         self.sensor_watch.start()
+        self.social_watch.start()
         for config in self.source_configs():
             source = self._build_source(config)
             if source is not None:
@@ -128,6 +144,7 @@ class Core:
     def stop(self) -> None:
         self.runner.stop()
         self.sensor_watch.stop()
+        self.social_watch.stop()
         self.alerts.stop()
         self.sites.stop()
         if self.demo_tools is not None:

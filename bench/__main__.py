@@ -13,6 +13,7 @@ from bench.sensor_chart import chart_benchmarks
 from bench.sensor_detection import detection_benchmarks
 from bench.startup import cold_start
 from bench.storage import insert_rates
+from bench.text_analysis import text_benchmarks
 
 
 def main() -> int:
@@ -20,6 +21,7 @@ def main() -> int:
     rows = insert_rates() + cold_start() + ingest_rate() + latency_and_stalls() + queue_at_scale()
     rows += map_benchmarks()
     rows += chart_benchmarks() + detection_benchmarks() + mqtt_benchmarks()
+    rows += text_benchmarks()
     width = max(len(row[1]) for row in rows)
     print(
         f"Watchfloor benchmarks on {platform.node()}, {os.cpu_count()} cores, "

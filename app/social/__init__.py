@@ -1,0 +1,1 @@
+"""Social media: pseudonymised posts, their analysis, and the network of their authors."""
