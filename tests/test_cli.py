@@ -1,5 +1,6 @@
 """``main.py`` as an operator or a node's service manager runs it: real processes, real files."""
 
+import json
 import os
 import sqlite3
 import struct
@@ -230,3 +231,35 @@ def test_import_refuses_a_file_with_an_invalid_alert_and_stores_none_of_it(tmp_p
     assert "xxe.xml: refused" in result.stderr and "root:" not in result.stderr
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+
+
+def test_analyze_text_reads_jsonl_and_survives_bad_bytes_and_lines() -> None:
+    posts = (
+        b'{"text": "Bring knives to the Harbour stage tonight, we will attack"}\n'
+        b"\xff\xfe not json\n"
+        b'{"text": "Bellissima serata al concerto sul porto", "language": "it"}\n'
+    )
+    result = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "analyze-text"],
+        input=posts,
+        capture_output=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    lines = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [line["input_line"] for line in lines] == [1, 2, 3]
+    assert lines[0]["threat_score"] > 0.5 and lines[0]["places"][0]["name"] == "Harbour stage"
+    assert "error" in lines[1]
+    assert lines[2]["language"] == "it" and lines[2]["threat_score"] < 0.3
+    assert result.returncode == 1  # one line could not be analysed
+
+
+def test_train_text_trains_and_prints_the_evaluation(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text('{"text": "no labels here"}\n', encoding="utf-8")
+    result = run("train-text", "--data", str(extra), "--out", str(tmp_path / "models"), timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "F1" in result.stdout and "extra.jsonl:1" in result.stderr
+    assert (tmp_path / "models" / "en").is_dir()
+    missing = run("train-text", "--data", str(tmp_path / "missing.jsonl"))
+    assert missing.returncode == 2
