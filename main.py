@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     imports = commands.add_parser(
         "import",
         help="import alert files (CAP, Atom/RSS of CAP, GeoJSON, STIX 2.1, tool API "
-        "JSON) into the store; a file with any invalid alert is refused whole",
+        "JSON; a file with any invalid alert is refused whole) and post files (JSONL, CSV; "
+        "bad lines are skipped with their reason) into the store",
     )
     imports.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imports.add_argument(
@@ -128,7 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data", action="append", default=[], type=Path, metavar="FILE")
     train.add_argument("--out", type=Path, metavar="DIR", help="where the model goes")
+    commands.add_parser(
+        "rotate-pseudonym-key",
+        help="start a new key for authors' pseudonyms (older keys are kept, outside the "
+        "database, for authorised look-ups)",
+    )
     return parser
+
+
+def _rotate_key() -> int:
+    from app.social.keys import KeyStore
+
+    key = KeyStore().rotate()
+    print(f"new pseudonym key {key.key_id}; authors are pseudonymised with it from now on")
+    return EXIT_OK
 
 
 def _analyze_text(args: argparse.Namespace) -> int:
@@ -167,7 +181,7 @@ def _import(settings, args: argparse.Namespace) -> int:  # settings: app.setting
         core.stop()
     for result in results:
         if result.ok:
-            print(f"{result.path}: stored {result.accepted} alert(s) ({result.format})")
+            print(f"{result.path}: stored {result.accepted} record(s) ({result.format})")
             for skipped in result.skipped:
                 print(f"{result.path}: skipped {skipped}")
         else:
@@ -224,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze_text(args)
         if args.command == "train-text":
             return _train_text(args)
+        if args.command == "rotate-pseudonym-key":
+            return _rotate_key()
         from widgets.application import NoDisplayError, run_gui, take_screenshot
 
         if args.command == "screenshot":

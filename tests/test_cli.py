@@ -205,7 +205,7 @@ def test_import_stores_standard_files_and_says_what_it_took(tmp_path: Path) -> N
         "archive",
     )
     assert result.returncode == 0, result.stderr
-    assert "cap_weapon_alert.xml: stored 1 alert(s) (cap)" in result.stdout
+    assert "cap_weapon_alert.xml: stored 1 record(s) (cap)" in result.stdout
     assert "stix_bundle.json: stored" in result.stdout
     with sqlite3.connect(database) as connection:
         sources = {row[0] for row in connection.execute("SELECT source_tool FROM alerts")}
@@ -263,3 +263,23 @@ def test_train_text_trains_and_prints_the_evaluation(tmp_path: Path) -> None:
     assert (tmp_path / "models" / "en").is_dir()
     missing = run("train-text", "--data", str(tmp_path / "missing.jsonl"))
     assert missing.returncode == 2
+
+
+def test_a_new_pseudonym_key_changes_pseudonyms_from_then_on(tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    line = (
+        '{{"identifier": "{id}", "platform": "microblog", "author": "@same_person", '
+        '"text": "hi", "time": "2026-11-21T08:00:00+00:00"}}\n'
+    )
+    posts.write_text(line.format(id="before"), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'posts.db'}"
+    assert run("--db", db, "--no-demo", "import", str(posts)).returncode == 0
+    rotated = run("rotate-pseudonym-key")
+    assert rotated.returncode == 0 and "p2" in rotated.stdout
+    posts.write_text(line.format(id="after"), encoding="utf-8")
+    assert run("--db", db, "--no-demo", "import", str(posts)).returncode == 0
+    with sqlite3.connect(tmp_path / "posts.db") as connection:
+        rows = connection.execute("SELECT identifier, author FROM posts").fetchall()
+    authors = {identifier.rsplit(":", 1)[-1]: author for identifier, author in rows}
+    assert authors["before"].startswith("p1-") and authors["after"].startswith("p2-")
+    assert "same_person" not in (tmp_path / "posts.db").read_bytes().decode("latin-1")

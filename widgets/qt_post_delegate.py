@@ -38,7 +38,9 @@ def highlight_ranges(analysis: dict, length: int) -> list[QTextLayout.FormatRang
         if not 0 <= start < end <= length:
             continue
         fmt = QTextCharFormat()
-        group = str(match.get("score") or "")
+        group = str(match.get("score") or "") if match.get("counted", True) else ""
+        # Terms that raised a score are coloured by score; context terms that did not count
+        # (a place, "everyone come" with no threat beside it) are only underlaid in grey.
         fmt.setBackground(QColor(HIGHLIGHT.get(group, OTHER_HIGHLIGHT)))
         fmt.setForeground(QColor("#ffffff"))
         item = QTextLayout.FormatRange()
