@@ -336,5 +336,9 @@ class QtAlertsPanel(QtPanel):
         )
 
     def stop(self) -> None:
+        # Alerts still in flight from the core's last moments must not restart the queue's
+        # refresh timer after the window has closed.
+        for subscription in self._subscriptions:
+            subscription.cancel()
         self._flash.stop()
         self.model.stop()
