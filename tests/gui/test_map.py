@@ -98,9 +98,10 @@ def test_markers_appear_for_stored_alerts_and_leave_when_closed(live, qtbot):
     js_until(qtbot, panel, "(Watchfloor.stats().objects.alert || 0) === 1")
 
 
-def test_alerts_stored_before_the_map_opened_are_drawn(make_console, qtbot):
+def reopened_with(make_console, qtbot, records: list) -> QtMapPanel:
+    """A console that stored ``records`` and closed, then a new one on the same store."""
     first = make_console()
-    first.core.ingest.accept([located("a-old")])
+    first.core.ingest.accept(records)
     first.window.close()
     first.shutdown()
     console = make_console()
@@ -108,6 +109,11 @@ def test_alerts_stored_before_the_map_opened_are_drawn(make_console, qtbot):
     console.core.start()
     panel = map_panel(console)
     qtbot.waitUntil(lambda: panel.ready, timeout=PAGE_TIMEOUT_MS)
+    return panel
+
+
+def test_alerts_stored_before_the_map_opened_are_drawn(make_console, qtbot):
+    panel = reopened_with(make_console, qtbot, [located("a-old")])
     js_until(qtbot, panel, "(Watchfloor.stats().objects.alert || 0) === 1")
 
 
@@ -235,18 +241,11 @@ def test_a_drawn_shape_that_is_no_polygon_is_refused_with_a_reason(live, qtbot):
 
 
 def test_zones_persist_across_restarts(make_console, qtbot, tmp_path):
-    first = make_console()
     ring = tuple(
         GeoPoint(*p) for p in ((59.91, 10.73), (59.91, 10.74), (59.92, 10.74), (59.91, 10.73))
     )
-    first.core.ingest.accept([Zone(identifier="z-1", name="Stage", kind="crowd", polygon=ring)])
-    first.window.close()
-    first.shutdown()
-    console = make_console()
-    console.window.show()
-    console.core.start()
-    panel = map_panel(console)
-    qtbot.waitUntil(lambda: panel.ready, timeout=PAGE_TIMEOUT_MS)
+    zone = Zone(identifier="z-1", name="Stage", kind="crowd", polygon=ring)
+    panel = reopened_with(make_console, qtbot, [zone])
     js_until(qtbot, panel, "(Watchfloor.stats().objects.zone || 0) === 1")
     label = js(qtbot, panel, "[...Watchfloor.state.objects.values()][0].data.label")
     assert label == "Stage"
