@@ -83,6 +83,16 @@ def test_the_feed_sends_only_the_latest_state_of_each_object_per_tick():
     assert feed.drain() is None
 
 
+def test_one_object_can_be_sent_again_without_resending_the_rest():
+    feed = MapFeed(TERMS)
+    feed.add([track("t-1"), track("t-2"), alert("a-1", point=STAGE)])
+    feed.drain()
+    feed.resend(("track", "t-2"))
+    feed.resend(("zone", "gone"))  # nothing shown under that key: nothing sent
+    batch = feed.drain()
+    assert batch is not None and [o["id"] for o in batch.upsert] == ["t-2"]
+
+
 def test_closing_an_alert_removes_its_marker():
     feed = MapFeed(TERMS)
     feed.add([alert("a-1", point=STAGE)])

@@ -25,6 +25,7 @@ from app.map.page import PAGE_URL, SCHEME
 from app.map.served import MapResources
 from app.map.texts import page_texts
 from app.map.zones import (
+    DeleteZone,
     SiteSnapshot,
     ZoneRefused,
     ZoneRemoved,
@@ -146,7 +147,9 @@ class QtMapPanel(QtPanel):
 
     def _on_zone_refused(self, batch: Sequence[ZoneRefused]) -> None:
         """A refused zone command, or a site file that could not be imported."""
-        self.feed.resend_all()  # the page may have dropped a zone the store still has
+        for refused in batch:  # the page dropped a zone the store still has
+            if isinstance(refused.command, DeleteZone):
+                self.feed.resend(("zone", refused.command.identifier))
         self._show_problem(batch[-1].message)
 
     def flush(self) -> None:
@@ -184,12 +187,8 @@ class QtMapPanel(QtPanel):
 
     def _on_selection(self, batch: Sequence[Selection]) -> None:
         wanted = batch[-1]
-        if wanted.origin == self.ID or self.feed.get((wanted.kind, wanted.identifier)) is None:
-            return
-        if self.ready:
+        if wanted.origin != self.ID and self.feed.get((wanted.kind, wanted.identifier)):
             self._focus(wanted)
-        else:
-            self._pending_focus = wanted
 
     def _focus(self, wanted: Selection) -> None:
         if not self.ready:

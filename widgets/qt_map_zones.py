@@ -76,7 +76,7 @@ class QtMapZones(QObject):
         try:
             polygon = polygon_from_geojson(geojson)
         except ValueError as exc:
-            self.feed.resend_all()  # puts the stored outline back on the page
+            self.feed.resend(("zone", identifier))  # the stored outline goes back on the page
             self._refuse(exc)
             return
         self._save(Zone(identifier=identifier, name=zone.name, kind=zone.kind, polygon=polygon))

@@ -88,6 +88,13 @@ class MapFeed:
         for key in stale:
             self.remove(key)
 
+    def resend(self, key: ObjectKey) -> None:
+        """One object is sent again (the page dropped it, e.g. a zone whose deletion the store
+        refused)."""
+        record = self._shown.get(key)
+        if record is not None:
+            self._pending[key] = record
+
     def resend_all(self) -> None:
         """Everything shown is sent again, e.g. after a language change or a page reload."""
         self._pending = dict(self._shown)
