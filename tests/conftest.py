@@ -41,6 +41,17 @@ def english() -> Iterator[None]:
     set_language("en")
 
 
+@pytest.fixture
+def record_store(tmp_path: Path):  # -> app.storage.RecordStore
+    """A real, migrated SQLite store in the test's own folder, disposed afterwards."""
+    from app.storage import RecordStore, create_engine_for, upgrade_schema
+
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'records.db'}")
+    upgrade_schema(engine)
+    yield RecordStore(engine)
+    engine.dispose()
+
+
 def _active_qt_timers() -> list[object]:
     if "PySide6.QtCore" not in sys.modules:
         return []

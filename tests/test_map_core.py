@@ -27,7 +27,7 @@ from app.map.zones import (
     polygon_from_geojson,
 )
 from app.model import AlertState, Camera, GeoPoint, Status, Track, Zone, utc_now
-from app.storage import RecordStore, create_engine_for, upgrade_schema
+from app.storage import RecordStore
 from app.terminology import default_terminology
 from tests.factories import alert
 
@@ -216,10 +216,8 @@ def test_a_drawn_polygon_is_read_and_anything_else_refused():
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> RecordStore:
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'map.db'}")
-    upgrade_schema(engine)
-    return RecordStore(engine)
+def store(record_store: RecordStore) -> RecordStore:
+    return record_store
 
 
 class Collector:

@@ -4,7 +4,6 @@ evidence, a named place gives the post its location, and the feed's starting pic
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -15,15 +14,13 @@ from app.model import Alert, Post, Status, utc_now
 from app.social.analysis import analyzer_factory
 from app.social.messages import PostAnalysis, SocialSnapshot
 from app.social.watch import SocialWatch
-from app.storage import RecordStore, create_engine_for, upgrade_schema
+from app.storage import RecordStore
 from app.terminology import default_terminology
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> RecordStore:
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'social.db'}")
-    upgrade_schema(engine)
-    return RecordStore(engine)
+def store(record_store: RecordStore) -> RecordStore:
+    return record_store
 
 
 class Collector:

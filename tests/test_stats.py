@@ -26,7 +26,7 @@ from app.stats import (
     top_sources,
 )
 from app.stats.source import AlertStatsSource
-from app.storage import RecordStore, StorageError, create_engine_for, upgrade_schema
+from app.storage import RecordStore, StorageError, create_engine_for
 from app.terminology import default_terminology
 from tests.factories import alert
 from tests.test_i18n import catalog
@@ -214,10 +214,8 @@ def test_stats_input_refuses_naive_times():
 
 # --- the store read ------------------------------------------------------------------------
 @pytest.fixture
-def store(tmp_path: Path) -> RecordStore:
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'stats.db'}")
-    upgrade_schema(engine)
-    return RecordStore(engine)
+def store(record_store: RecordStore) -> RecordStore:
+    return record_store
 
 
 def test_the_source_reads_the_period_and_the_actions_on_its_alerts(store: RecordStore):
