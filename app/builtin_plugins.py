@@ -35,4 +35,30 @@ MANIFESTS = (
         target="app.mqtt.source:MqttSource",
         params={"$ref": "app.mqtt.config:MqttConfig"},
     ),
+    # Video detectors: ``module:build`` takes the parameters and returns a FrameStepper; each
+    # module also has the generator form ``run(source, params, token)``.
+    PluginManifest(
+        id="motion",
+        kind="video-detector",
+        title=lazy_gettext("Motion (background subtraction)"),
+        target="detectors.video.motion:build",
+    ),
+    PluginManifest(
+        id="people",
+        kind="video-detector",
+        title=lazy_gettext("People (OpenCV HOG)"),
+        target="detectors.video.people:build",
+    ),
+    PluginManifest(
+        id="faces",
+        kind="video-detector",
+        title=lazy_gettext("Faces (OpenCV cascade)"),
+        target="detectors.video.faces:build",
+    ),
+    PluginManifest(
+        id="yolo",
+        kind="video-detector",
+        title=lazy_gettext("YOLO (ultralytics; PyTorch or ONNX weights)"),
+        target="detectors.video.yolo:build",
+    ),
 )

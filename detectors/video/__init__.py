@@ -1,0 +1,1 @@
+"""Video detectors: frames in, ``Detection`` records out (OpenCV and ultralytics, never Qt)."""
