@@ -129,6 +129,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data", action="append", default=[], type=Path, metavar="FILE")
     train.add_argument("--out", type=Path, metavar="DIR", help="where the model goes")
+    detect = commands.add_parser(
+        "detect",
+        help="run one video detector over a file, stream or camera with no display: one line "
+        "per detection and a summary (exit 3 when the source or detector cannot be used)",
+    )
+    detect.add_argument("--source", required=True, metavar="PATH_OR_URL")
+    detect.add_argument(
+        "--detector", required=True, metavar="NAME", help="motion, people, faces or yolo"
+    )
+    detect.add_argument("--weights", type=Path, metavar="FILE", help="YOLO weights (.pt/.onnx)")
+    detect.add_argument("--confidence", type=float, metavar="0..1", help="YOLO threshold")
+    detect.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
+    detect.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    train_video = commands.add_parser(
+        "train-detector",
+        help="fine-tune a YOLO detector on a YOLO-format dataset (see export-dataset) and "
+        "register it as a new model version that cameras can switch to",
+    )
+    train_video.add_argument("--data", required=True, type=Path, metavar="DIR")
+    train_video.add_argument(
+        "--base", metavar="WEIGHTS", help="weights to start from (.pt), or a model .yaml"
+    )
+    train_video.add_argument("--epochs", type=int, metavar="N")
+    train_video.add_argument("--imgsz", type=int, metavar="PIXELS")
+    train_video.add_argument("--title", metavar="TEXT", help="the version's name in menus")
+    train_video.add_argument("--batch", type=int, metavar="N")
+    train_video.add_argument("--out", type=Path, metavar="DIR", help="where the run is kept")
+    export = commands.add_parser(
+        "export-dataset",
+        help="write the video detections operators marked true or false as a YOLO-format "
+        "dataset (faces blurred) for train-detector",
+    )
+    export.add_argument("--out", required=True, type=Path, metavar="DIR")
     commands.add_parser(
         "rotate-pseudonym-key",
         help="start a new key for authors' pseudonyms (older keys are kept, outside the "
@@ -163,6 +196,63 @@ def _train_text(args: argparse.Namespace) -> int:
     if args.out is not None:
         argv += ["--out", str(args.out)]
     return train_main(argv)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from app.video.detect_cli import run_detect
+
+    params: dict[str, object] = {}
+    if args.weights is not None:
+        params["weights"] = str(args.weights)
+    if args.confidence is not None:
+        params["confidence"] = args.confidence
+    return run_detect(
+        args.source, args.detector, params, args.frames, args.json, sys.stdout, sys.stderr
+    )
+
+
+def _train_detector(args: argparse.Namespace) -> int:
+    from detectors.video.training import train_main
+
+    argv = ["--data", str(args.data)]
+    for flag in ("base", "epochs", "imgsz", "title", "batch", "out"):
+        value = getattr(args, flag)
+        if value is not None:
+            argv += [f"--{flag}", str(value)]
+    return train_main(argv)
+
+
+def _export_dataset(settings, args: argparse.Namespace) -> int:  # settings: Settings
+    from app.storage import RecordStore, create_engine_for, upgrade_schema
+    from app.video.dataset import export_dataset
+    from app.video.marks import marked_samples
+    from app.video.snapshots import SnapshotStore
+    from detectors.video.faces import FaceBlurrer
+
+    engine = create_engine_for(settings.effective_database_url())
+    try:
+        upgrade_schema(engine)
+        samples = marked_samples(RecordStore(engine), SnapshotStore())
+    finally:
+        engine.dispose()
+    if not samples:
+        print(
+            "export-dataset: no video detection has been marked true or false yet", file=sys.stderr
+        )
+        return EXIT_REFUSED
+    try:
+        summary = export_dataset(samples, args.out, blur=FaceBlurrer().apply)
+    except (OSError, ValueError) as exc:
+        print(f"export-dataset: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(
+        f"{summary.data_yaml}: {summary.train_images} training and {summary.val_images} "
+        f"validation picture(s), {summary.boxes} box(es), {summary.negatives} negative(s), "
+        f"classes {', '.join(summary.classes) or '-'}"
+    )
+    for what, reason in summary.skipped:
+        print(f"skipped {what}: {reason}")
+    return EXIT_OK
 
 
 def _import(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
@@ -238,6 +328,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze_text(args)
         if args.command == "train-text":
             return _train_text(args)
+        if args.command == "detect":
+            return _detect(args)
+        if args.command == "train-detector":
+            return _train_detector(args)
+        if args.command == "export-dataset":
+            return _export_dataset(settings, args)
         if args.command == "rotate-pseudonym-key":
             return _rotate_key()
         from widgets.application import NoDisplayError, run_gui, take_screenshot

@@ -33,6 +33,10 @@ from app.stats.source import AlertStatsSource
 from app.storage import RecordStore, create_engine_for, upgrade_schema
 from app.sync.connector import RestConnector
 from app.terminology import default_terminology
+from app.video.config import demo_video_settings, video_config_or_default
+from app.video.messages import MarkDetection, SelectModel, SetFaceBlur
+from app.video.models import ModelRegistry
+from app.video.service import VideoWatch
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,16 @@ class Core:
             analyzer_factory(site_files(self.map_config)),
         )
         self.plugins = plugins if plugins is not None else PluginRegistry.discover()
+        self.video = VideoWatch(
+            self.ingest,
+            self.hub,
+            self.terms,
+            video_config_or_default(
+                settings.video or (demo_video_settings() if self._plays_demo() else {})
+            ),
+            self.plugins,
+            ModelRegistry(),
+        )
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
         self.demo_tools: DemoTools | None = None
@@ -84,6 +98,8 @@ class Core:
             self.alerts.submit(command)
         elif isinstance(command, SaveZone | DeleteZone):
             self.sites.submit(command)
+        elif isinstance(command, MarkDetection | SelectModel | SetFaceBlur):
+            self.video.submit(command)
         else:
             raise TypeError(f"no service takes {type(command).__name__} commands")
 
@@ -116,6 +132,8 @@ class Core:
 
     def start(self) -> None:
         self.alerts.start()
+        # Before the site service: the video side waits for its cameras in the site picture.
+        self.video.start()
         self.sites.start()
         self.sensor_watch.start()
         self.social_watch.start()
@@ -143,6 +161,7 @@ class Core:
 
     def stop(self) -> None:
         self.runner.stop()
+        self.video.stop()
         self.sensor_watch.stop()
         self.social_watch.stop()
         self.alerts.stop()

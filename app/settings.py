@@ -44,6 +44,8 @@ class Settings:
     alert_flash: bool = True
     # Basemaps, site layers and optional online sources (see app/map/config.py).
     map: dict[str, Any] = field(default_factory=dict)
+    # Cameras' detectors, models, ground mapping and the face-blur default (app/video/config.py).
+    video: dict[str, Any] = field(default_factory=dict)
 
     def effective_database_url(self) -> str:
         return self.database_url or paths.default_database_url()

@@ -155,6 +155,11 @@ class Terminology:
             return self.unknown
         return entry
 
+    def knows(self, event_id: str) -> bool:
+        """Whether ``event_id`` is one of the shared event types (detector classes such as
+        ``person`` or ``motion`` are not: they are drawn, never alerted on)."""
+        return event_id in self._events
+
     def event_types(self) -> list[EventType]:
         return list(self._events.values())
 

@@ -22,7 +22,13 @@ from i18n.catalogs import (
     remove_language_listener,
     set_language,
 )
-from i18n.formatting import format_datetime, format_decimal, format_time, isolate
+from i18n.formatting import (
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+    isolate,
+)
 
 _ = gettext
 
@@ -43,6 +49,7 @@ __all__ = [
     "current_language",
     "format_datetime",
     "format_decimal",
+    "format_percent",
     "format_time",
     "gettext",
     "is_rtl",

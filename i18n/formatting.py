@@ -31,6 +31,11 @@ def format_decimal(value: float, fmt: str | None = None) -> str:
     return numbers.format_decimal(value, format=fmt, locale=babel_locale())
 
 
+def format_percent(fraction: float) -> str:
+    """A 0..1 fraction as the locale writes a percentage (``87 %`` in Norwegian and French)."""
+    return numbers.format_percent(fraction, locale=babel_locale())
+
+
 def isolate(text: str) -> str:
     """Wraps a value inserted into a sentence in Unicode isolates, so that a Latin identifier or
     a number inside Arabic text keeps its own direction and does not reorder the words around

@@ -35,7 +35,15 @@ def png_size(path: Path) -> tuple[int, int]:
 def test_help_lists_every_mode() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for word in ("--headless", "--duration", "--db", "screenshot"):
+    for word in (
+        "--headless",
+        "--duration",
+        "--db",
+        "screenshot",
+        "detect",
+        "train-detector",
+        "export-dataset",
+    ):
         assert word in result.stdout
     assert "--size" in run("screenshot", "--help").stdout
 
@@ -283,3 +291,37 @@ def test_a_new_pseudonym_key_changes_pseudonyms_from_then_on(tmp_path: Path) -> 
     authors = {identifier.rsplit(":", 1)[-1]: author for identifier, author in rows}
     assert authors["before"].startswith("p1-") and authors["after"].startswith("p2-")
     assert "same_person" not in (tmp_path / "posts.db").read_bytes().decode("latin-1")
+
+
+def test_detect_runs_a_detector_over_a_real_clip_and_prints_json_lines() -> None:
+    from tests.video_helpers import pets_video
+
+    result = run(
+        "detect", "--source", str(pets_video()), "--detector", "motion", "--frames", "60", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    summary = lines[-1]["summary"]
+    assert summary["frames_read"] == 60 and summary["frames_analysed"] == 60
+    found = lines[:-1]
+    assert len(found) == summary["detections"] > 0
+    assert {d["event_type"] for d in found} == {"motion"}
+    assert all(0 <= v <= 1 for d in found for v in d["bbox"])
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--source", "/nowhere/clip.avi", "--detector", "motion"], 3, "does not exist"),
+        (["--source", "rtsp://user:secret@127.0.0.1:9/x", "--detector", "motion"], 3, "stream"),
+        (["--source", "x.avi", "--detector", "teleport"], 2, "no video detector"),
+        (["--source", "x.avi", "--detector", "yolo", "--weights", "/no/model.pt"], 3, "model.pt"),
+    ],
+)
+def test_detect_with_a_bad_source_or_detector_exits_with_the_reason(
+    args: list[str], code: int, message: str
+) -> None:
+    result = run("detect", *args, timeout=60)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "secret" not in result.stderr

@@ -453,7 +453,7 @@ def test_demo_site_records_match_the_scenario(demo_site: dict) -> None:
     assert {s["sensor_id"]: (s["quantity"], s["unit"]) for s in series} == {
         k: (s.quantity, s.unit) for k, s in sensors.items()
     }
-    assert {z.kind for z in zones} <= {"restricted", "crowd", "vip"} and 2 <= len(zones) <= 3
+    assert {z.kind for z in zones} <= {"restricted", "crowd", "vip"} and 2 <= len(zones) <= 4
 
 
 def _bearing_and_distance(frm: tuple[float, float], to: tuple[float, float]) -> tuple[float, float]:
