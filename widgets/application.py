@@ -83,6 +83,7 @@ def open_console(app: QApplication, settings: Settings, layouts: LayoutStore) ->
         preferences=Preferences(settings.alert_sound, settings.alert_flash),
         map_config=core.map_config,
         load_stats=core.stats.load,
+        video=core.video,
     )
     window = QtMainWindow(context, settings.role, layouts)
     # Right after the window appears, before the first alert: see SymbolRenderer.warm_up.

@@ -11,6 +11,7 @@ from app.hub import Hub, Subscription
 from app.map.config import MapConfig
 from app.stats.aggregates import StatsInput
 from app.terminology import Terminology
+from app.video.messages import VideoAccess
 from widgets.qt_symbols import SymbolRenderer
 
 T = TypeVar("T")
@@ -41,6 +42,8 @@ class PanelContext:
     # Reads alerts and actions for the diagrams; runs off the GUI thread.
     load_stats: Callable[[datetime, datetime], StatsInput] | None = None
     symbols: SymbolRenderer = field(default_factory=SymbolRenderer)
+    # The cameras' latest pictures and snapshot files; ``None`` when the console runs no video.
+    video: VideoAccess | None = None
 
     def subscribe(self, kind: type[T], callback: Callable[[Sequence[T]], None]) -> Subscription:
         return self.gui_hub.subscribe(kind, callback)

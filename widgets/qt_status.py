@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC
 
-from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtCore import QEvent, QSize, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.messages import HealthState, SourceHealth
@@ -26,6 +26,12 @@ class QtHealthLight(QLabel):
         super().__init__(parent)
         self._terms = terminology
         self.health: SourceHealth | None = None
+
+    def minimumSizeHint(self) -> QSize:
+        """As small as the light itself: a long name spelled out for a source in trouble is
+        clipped when the bar is full, never a reason for the window to grow past the screen."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), hint.height() + 4), hint.height())
 
     def show_health(self, health: SourceHealth) -> None:
         self.health = health

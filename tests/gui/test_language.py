@@ -21,7 +21,7 @@ def test_language_menu_retranslates_the_open_window_and_flips_direction(
     assert window.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert window.view_menu.title() == translation("ar", "&View")
     assert window.language_actions["ar"].isChecked()
-    state = window.panels["video"].findChild(QLabel, "panelState").text()
+    state = window.panels["timeline"].findChild(QLabel, "panelState").text()
     assert state == translation("ar", "This view is not available in this version yet.")
     toggles = [a.text() for a in window.view_menu.actions() if a.isCheckable()]
     assert translation("ar", "Social feed") in toggles
