@@ -14,6 +14,9 @@ from bench.sensor_detection import detection_benchmarks
 from bench.startup import cold_start
 from bench.storage import insert_rates
 from bench.text_analysis import text_benchmarks
+from bench.video import video_benchmarks
+from bench.video_opencv import video_opencv_benchmarks
+from bench.video_yolo import yolo_benchmarks
 
 
 def main() -> int:
@@ -22,6 +25,7 @@ def main() -> int:
     rows += map_benchmarks()
     rows += chart_benchmarks() + detection_benchmarks() + mqtt_benchmarks()
     rows += text_benchmarks()
+    rows += video_opencv_benchmarks() + yolo_benchmarks() + video_benchmarks()
     width = max(len(row[1]) for row in rows)
     print(
         f"Watchfloor benchmarks on {platform.node()}, {os.cpu_count()} cores, "
