@@ -21,9 +21,9 @@ from app.model import Detection
 from detectors.api import CancelToken
 from detectors.video.cv import cv2
 from detectors.video.frames import Frame
+from tests.video_helpers import pets_video
 
 REPO = Path(__file__).resolve().parents[1]
-VIDEO = REPO.parent / "shared" / "media" / "pets_vtest.avi"
 T0 = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
 NAMES = ["person", "handgun", "Knife", "rifle", "backpack"] + [f"class{i}" for i in range(5, 80)]
 # What the bundled table must make of the names above; the rest keep their own name.
@@ -37,21 +37,13 @@ EXPECTED_EVENTS = {
 IMGSZ = 160
 
 
-def _video() -> Path:
-    if not VIDEO.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the test clip {VIDEO} is missing")
-        pytest.skip(f"the test clip {VIDEO} is missing (it lives beside the checkout)")
-    return VIDEO
-
-
 def pets_images(count: int, start: int = 0) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(_video()))
+    capture = cv2.VideoCapture(str(pets_video()))
     try:
         images = []
         for index in range(start + count):
             ok, image = capture.read()
-            assert ok, f"frame {index} of {VIDEO} did not decode"
+            assert ok, f"frame {index} of the test clip did not decode"
             if index >= start:
                 images.append(image)
         return images

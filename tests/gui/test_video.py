@@ -7,7 +7,6 @@ as a camera pipeline does; the panel reads them at its own display rate.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -36,26 +35,17 @@ from app.video.messages import (
 )
 from detectors.video.cv import cv2
 from i18n import set_language
-from tests.conftest import SHARED_MEDIA
 from tests.factories import alert
+from tests.video_helpers import pets_video
 from widgets.facade import PanelContext
 from widgets.qt_video import QtVideoPanel
 from widgets.qt_video_snapshot import CueBook
 from widgets.qt_video_tile import frame_image
 
-CLIP = SHARED_MEDIA / "pets_vtest.avi"
 KNIFE = Overlay((0.25, 0.3, 0.3, 0.4), "knife", "knife", 0.91, track_id="7", alerting=True)
 PERSON = Overlay((0.7, 0.1, 0.15, 0.3), "person", "person", 0.55, track_id="3")
 ZONE = ((0.05, 0.6), (0.45, 0.6), (0.45, 0.95), (0.05, 0.95))
 LINE = ((0.5, 0.05), (0.5, 0.95))
-
-
-def _clip() -> Path:
-    if not CLIP.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"test footage missing at {CLIP}")
-        pytest.skip(f"test footage missing at {CLIP} (the shared media folder beside the checkout)")
-    return CLIP
 
 
 class FakeVideo:
@@ -128,7 +118,7 @@ def cameras(count: int, **changes) -> VideoCameras:
 
 @pytest.fixture
 def rig(qapp, qtbot, tmp_path) -> Iterator[Rig]:
-    clip = _clip()
+    clip = pets_video()
     ids = [f"cam-{n}" for n in range(5)]
     hub = Hub()
     sent: list[object] = []
