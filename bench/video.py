@@ -169,7 +169,8 @@ class _ThreadCpu:
 
     PARTS = (
         ("video-read", "decode"),
-        ("video-display", "face blur (display)"),
+        ("video-display", "blurring (display)"),
+        ("video-faces", "face search (display)"),
         ("video-analyse", "detection"),
         ("video-recorder", "snapshots and storing"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -157,3 +158,37 @@ def test_model_choices_survive_a_restart_and_a_broken_file_is_ignored(tmp_path: 
     assert again.chosen("cam-3") == (False, None)
     path.write_text("{not json", encoding="utf-8")
     assert ModelChoices(path).chosen("cam-1") == (False, None)
+
+
+def test_live_privacy_blurs_faces_found_behind_the_display_and_the_heads_of_people() -> None:
+    from app.video.display import DisplaySlot, Overlay
+    from app.video.privacy import LivePrivacy
+    from detectors.video.faces import FaceFinder, FaceParams
+    from tests.test_video_detectors import photo
+
+    image = photo("bus.jpg")
+    image.flags.writeable = False
+    slot = DisplaySlot("cam-1")
+    person = Overlay((0.6, 0.5, 0.1, 0.4), "person", "person", 0.9)
+    slot.put_image(T0, np.ascontiguousarray(image), blurred=True)
+    slot.put_overlays(T0, (person,))
+    faces = FaceFinder(FaceParams(width=320, cascades=("frontalface_default", "profileface")))
+    face = faces.find(image)[0]
+    privacy = LivePrivacy(slot)
+    try:
+        shown = privacy(image)  # at once, before any face search has finished
+        height, width = image.shape[:2]
+        head = shown[int(0.5 * height) : int(0.55 * height), int(0.63 * width) : int(0.67 * width)]
+        original = image[
+            int(0.5 * height) : int(0.55 * height), int(0.63 * width) : int(0.67 * width)
+        ]
+        assert not np.array_equal(head, original), "the person's head is blurred at once"
+        deadline = time.monotonic() + 20
+        region = (slice(face.y, face.y + face.h), slice(face.x, face.x + face.w))
+        while np.array_equal(privacy(image)[region], image[region]):
+            assert time.monotonic() < deadline, "the face found behind the display is blurred"
+            time.sleep(0.05)
+        far = (slice(0, 20), slice(0, 20))
+        assert np.array_equal(privacy(image)[far], image[far])
+    finally:
+        privacy.close()

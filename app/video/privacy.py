@@ -9,20 +9,24 @@ picture a second. So two things are blurred:
   the box, widened, wherever the detector sees someone, whatever the size of the face;
 - every face the cascades find, for close-ups where a person is not boxed as a whole.
 
-Live display runs the cascades on every few pictures and holds what they found in between
-(cheap enough for source rate); snapshots, which are kept as evidence and exported, run them
-on every picture with the thorough defaults.
+Live display looks for faces on a thread of its own, on the newest picture about once a second,
+and blurs each picture shown with the faces found last (and the time before, so that one missed
+pass does not uncover a face): the picture is shown at the camera's rate however long the
+cascades take. Snapshots, which are kept as evidence and exported, run the cascades on that very
+picture with the thorough defaults.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Iterable
 
 import numpy as np
 
 from app.model import Detection
 from app.video.display import DisplaySlot, Overlay
-from detectors.video.faces import Face, FaceBlurrer, FaceParams, pixelate
+from detectors.video.faces import Face, FaceBlurrer, FaceFinder, FaceParams, pixelate
 
 # Classes whose boxes hold a person (motion boxes may be people: blurring a moving car's top
 # costs nothing).
@@ -35,15 +39,9 @@ HEAD_WIDTH = 0.7
 PAD = 0.25
 CELLS = 6
 
-LIVE_FACES = FaceParams(
-    width=320,
-    cascades=("frontalface_default", "profileface"),
-    scale_factor=1.2,
-    # Once a second at 10 fps: people in motion are covered by their boxes in between, and a
-    # face close enough for the cascades rarely crosses the picture in under a second.
-    detect_every=10,
-    hold_frames=10,
-)
+# At most one face search a second per camera on live video.
+SEARCH_INTERVAL_S = 1.0
+LIVE_FACES = FaceParams(width=320, cascades=("frontalface_default", "profileface"))
 
 Box = tuple[float, float, float, float]
 
@@ -75,16 +73,55 @@ def blur_people(image: np.ndarray, boxes: Iterable[Box]) -> np.ndarray:
     return pixelate(image, heads, PAD, CELLS) if heads else image
 
 
-def live_privacy(slot: DisplaySlot) -> Callable[[np.ndarray], np.ndarray]:
-    """One camera's display blur: its own cascade state (held faces) and its latest boxes."""
-    faces = FaceBlurrer(LIVE_FACES)
+class LivePrivacy:
+    """One camera's display blur: ``privacy(image)`` returns the picture to show at once; the
+    face search runs behind it on the newest picture. ``close()`` ends that search."""
 
-    def blur(image: np.ndarray) -> np.ndarray:
-        shown = slot.latest()
+    def __init__(self, slot: DisplaySlot, params: FaceParams = LIVE_FACES) -> None:
+        self.slot = slot
+        self._finder = FaceFinder(params)
+        self._ready = threading.Condition()
+        self._newest: np.ndarray | None = None
+        self._found: list[Face] = []
+        self._before: list[Face] = []
+        self._closed = False
+        self._thread = threading.Thread(
+            target=self._search, name=f"video-faces-{slot.camera_id}", daemon=True
+        )
+        self._thread.start()
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        with self._ready:
+            self._newest = image
+            faces = self._found + self._before
+            self._ready.notify()
+        shown = self.slot.latest()
         boxes = person_boxes_of(shown.overlays) if shown is not None else []
-        return blur_people(faces.apply(image), boxes)
+        heads = head_regions(boxes, image.shape[1], image.shape[0])
+        regions = faces + heads
+        return pixelate(image, regions, PAD, CELLS) if regions else image
 
-    return blur
+    def _search(self) -> None:
+        while True:
+            with self._ready:
+                self._ready.wait_for(lambda: self._closed or self._newest is not None)
+                if self._closed:
+                    return
+                image, self._newest = self._newest, None
+            started = time.monotonic()
+            found = self._finder.find(image)
+            with self._ready:
+                self._before, self._found = self._found, found
+                # Searching without pause would take a core per camera; moving people are
+                # covered by their boxes in between.
+                rest = SEARCH_INTERVAL_S - (time.monotonic() - started)
+                self._ready.wait_for(lambda: self._closed, timeout=max(rest, 0.0))
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        self._thread.join(5)
 
 
 class SnapshotPrivacy:

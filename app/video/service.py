@@ -37,7 +37,7 @@ from app.video.messages import (
 )
 from app.video.models import ModelRegistry, RegistryError
 from app.video.pipeline import CameraPipeline, PipelineOptions
-from app.video.privacy import SnapshotPrivacy, live_privacy
+from app.video.privacy import LivePrivacy, SnapshotPrivacy
 from app.video.recorder import Findings, Recorder
 from app.video.snapshots import SnapshotStore
 from app.video.stages import CameraSpec, StageError, camera_stages
@@ -77,6 +77,7 @@ class VideoWatch:
         self.slots: dict[str, DisplaySlot] = {}
         self.zones: dict[str, Zone] = {}
         self.lifted: set[str] = set()
+        self._live: dict[str, LivePrivacy] = {}
         self._jobs: queue.Queue[object] = queue.Queue()
         self._subscriptions: list[Subscription] = []
         self._thread = threading.Thread(target=self._run, name="video-watch", daemon=True)
@@ -110,6 +111,9 @@ class VideoWatch:
         for pipeline in self.pipelines.values():
             pipeline.stop()
         self.pipelines.clear()
+        for privacy in self._live.values():
+            privacy.close()
+        self._live.clear()
         self.recorder.stop()
 
     def submit(self, command: VideoCommand) -> None:
@@ -261,10 +265,14 @@ class VideoWatch:
     def _blurred(self, camera_id: str) -> bool:
         return self.config.blur_faces and camera_id not in self.lifted
 
-    def _privacy(self, camera_id: str):  # -> Callable[[np.ndarray], np.ndarray] | None
+    def _privacy(self, camera_id: str) -> LivePrivacy | None:
+        old = self._live.pop(camera_id, None)
+        if old is not None:
+            old.close()
         if not self._blurred(camera_id):
             return None
-        return live_privacy(self.slots[camera_id])
+        self._live[camera_id] = LivePrivacy(self.slots[camera_id])
+        return self._live[camera_id]
 
     # -- operators' commands ----------------------------------------------------------------
     def _mark(self, command: MarkDetection) -> None:
