@@ -23,6 +23,7 @@ import numpy as np
 
 from app.model import Detection
 from app.sync.backoff import Backoff
+from app.terminology import Terminology, default_terminology
 from app.video.display import DisplaySlot, Point
 from app.video.messages import CameraStatus
 from app.video.pipeline_batch import analyse_source
@@ -84,8 +85,11 @@ class CameraPipeline:
         privacy: Privacy | None = None,
         options: PipelineOptions = PipelineOptions(),
         opener: Opener | None = None,
+        terms: Terminology | None = None,
     ) -> None:
         self.camera_id, self.name, self.uri = camera_id, name, uri
+        # Which boxes are drawn as alerting; read once, not per analysed frame.
+        self._terms = terms or default_terminology()
         self.display, self.options = display, options
         self._on_findings, self._on_status = on_findings, on_status
         self._lock = threading.Lock()
@@ -227,7 +231,7 @@ class CameraPipeline:
             self.frames_analysed += 1
             if found:
                 self._deliver(frame, found)
-            self.display.put_overlays(frame.time, overlays_for(found))
+            self.display.put_overlays(frame.time, overlays_for(found, self._terms))
             if self.options.max_analysis_fps > 0:
                 rest = 1.0 / self.options.max_analysis_fps - (time.monotonic() - started)
                 if rest > 0:

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from app.model import Detection, utc_now
-from app.terminology import default_terminology
+from app.terminology import Terminology
 from app.video.display import Overlay
 from detectors.api import CancelToken
 from detectors.video.frames import Frame, FrameSource
@@ -160,9 +160,8 @@ class RateMeter:
             self._times.popleft()
 
 
-def overlays_for(found: list[Detection]) -> tuple[Overlay, ...]:
+def overlays_for(found: list[Detection], terminology: Terminology) -> tuple[Overlay, ...]:
     """The boxes to draw for ``found``; those of shared event types are drawn as alerting."""
-    terminology = default_terminology()
     return tuple(
         Overlay(
             d.bbox, d.event_type, d.label, d.confidence, d.track_id, terminology.knows(d.event_type)

@@ -173,6 +173,7 @@ class VideoWatch:
                 on_findings=self._findings_handler(spec),
                 on_status=self._on_status,
                 privacy=self._privacy(spec.camera_id),
+                terms=self.terms,
                 options=PipelineOptions(
                     max_analysis_fps=self.config.camera(spec.camera_id).analysis_fps
                 ),
@@ -189,18 +190,10 @@ class VideoWatch:
             if override is not None and not override.enabled:
                 continue
             uri = (override.uri if override else "") or camera.uri
-            specs[camera.identifier] = CameraSpec(
-                camera.identifier, camera.name, uri, camera.point, uri.startswith("demo://")
-            )
+            specs[camera.identifier] = CameraSpec(camera.identifier, camera.name, uri, camera.point)
         for camera_id, extra in self.config.cameras.items():
             if camera_id not in specs and extra.enabled and extra.uri:
-                specs[camera_id] = CameraSpec(
-                    camera_id,
-                    extra.name or camera_id,
-                    extra.uri,
-                    None,
-                    extra.uri.startswith("demo://"),
-                )
+                specs[camera_id] = CameraSpec(camera_id, extra.name or camera_id, extra.uri)
         return list(specs.values())
 
     def _findings_handler(self, spec: CameraSpec):  # -> Callable[[Frame | None, list], None]

@@ -52,10 +52,9 @@ class SnapshotStore:
         target = self.path(uri)
         if target is None:
             raise SnapshotError(f"{uri} is not a snapshot address")
-        camera_id = target.parent.parent.name
         ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         if not ok:
-            raise SnapshotError(f"cannot encode the snapshot of {camera_id}")
+            raise SnapshotError(f"cannot encode the snapshot {target}")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(prefix=".snap-", dir=target.parent)

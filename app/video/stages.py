@@ -38,7 +38,11 @@ class CameraSpec:
     name: str
     uri: str
     point: GeoPoint | None = None
-    exercise: bool = False
+
+    @property
+    def exercise(self) -> bool:
+        """Simulated cameras feed exercises: what they raise is never taken for real."""
+        return self.uri.startswith("demo://")
 
 
 class Chain:
