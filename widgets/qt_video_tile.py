@@ -73,7 +73,6 @@ class QtVideoTile(QWidget):
         super().__init__(parent)
         self.camera = camera
         self.terms = terminology
-        self._event_ids = {event.id for event in terminology.event_types()}
         self.status: CameraStatus | None = None
         self.frame: DisplayFrame | None = None
         self.image: QImage | None = None
@@ -176,7 +175,7 @@ class QtVideoTile(QWidget):
     def overlay_text(self, overlay: Overlay) -> str:
         """Event title (or the detector's class), confidence and track, each kept in its own
         direction so that ``#7`` stays ``#7`` beside an Arabic title."""
-        if overlay.event_type in self._event_ids:
+        if self.terms.knows(overlay.event_type):
             title = self.terms.event_type(overlay.event_type).name
         else:
             title = overlay.label or overlay.event_type
