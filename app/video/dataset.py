@@ -156,13 +156,14 @@ def _picture_name(path: Path) -> str:
 
 
 def _readable(pictures: list[_Picture], skipped: list[tuple[str, str]]) -> list[_Picture]:
-    """The pictures a decoder recognises (by their header, without decoding them), so the
-    split is made among pictures that will be written."""
+    """The pictures that decode, so the split is made among pictures that will be written: a
+    file with a JPEG header and nothing behind it passed a header check, landed in ``val`` and
+    left validation empty. Decoding twice (here and when writing) keeps memory flat."""
     kept = []
     for picture in pictures:
         if not picture.source.is_file():
             _skip(skipped, picture.source, "missing")
-        elif not cv2.haveImageReader(str(picture.source)):
+        elif cv2.imread(str(picture.source), cv2.IMREAD_REDUCED_GRAYSCALE_8) is None:
             _skip(skipped, picture.source, "not a readable picture")
         else:
             kept.append(picture)
