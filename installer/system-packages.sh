@@ -9,6 +9,7 @@ packages=(
   libdbus-1-3 libglib2.0-0 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxshmfence1
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libasound2 libpulse0 fonts-dejavu-core
+  libpango-1.0-0 libpangoft2-1.0-0
   mosquitto
 )
 

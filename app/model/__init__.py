@@ -16,6 +16,7 @@ from app.model.enums import (
     Urgency,
 )
 from app.model.geo import Area, Circle, GeoPoint
+from app.model.operations import Bookmark, ExerciseRun, IncidentEntry, IncidentTask
 from app.model.records import (
     RECORD_TYPES,
     Alert,
@@ -37,14 +38,18 @@ __all__ = [
     "AlertAction",
     "AlertState",
     "Area",
+    "Bookmark",
     "Camera",
     "Category",
     "Certainty",
     "Circle",
     "Detection",
     "EvidenceLink",
+    "ExerciseRun",
     "GeoPoint",
     "Incident",
+    "IncidentEntry",
+    "IncidentTask",
     "MsgType",
     "Observation",
     "Post",

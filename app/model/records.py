@@ -195,6 +195,12 @@ class Incident:
     commander: str | None = None
     status: Status = Status.ACTUAL
     closed: datetime | None = field(default=None)
+    description: str = ""
+    # The fusion candidate it was opened from, if any, and the exercise run it belongs to.
+    fusion_key: str | None = None
+    exercise_id: str | None = None
+    # Optimistic locking: each change writes version + 1 where version is what it read.
+    version: int = 1
 
     def __post_init__(self) -> None:
         _require_aware("opened", self.opened)

@@ -149,6 +149,60 @@ class IncidentRow(Base):
     alert_ids: Mapped[list[Any]]
     commander: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text, default="")
+    fusion_key: Mapped[str | None] = mapped_column(String(256))
+    exercise_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    stored: Mapped[datetime]
+
+
+class BookmarkRow(Base):
+    __tablename__ = "bookmarks"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    time: Mapped[datetime] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(128))
+    created: Mapped[datetime]
+    exercise_id: Mapped[str | None] = mapped_column(String(128))
+    stored: Mapped[datetime]
+
+
+class IncidentEntryRow(Base):
+    __tablename__ = "incident_log"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    incident_identifier: Mapped[str] = mapped_column(ID, index=True)
+    time: Mapped[datetime] = mapped_column(index=True)
+    by: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None]
+    stored: Mapped[datetime]
+
+
+class IncidentTaskRow(Base):
+    __tablename__ = "incident_tasks"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    incident_identifier: Mapped[str] = mapped_column(ID, index=True)
+    title: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    done: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(128))
+    stored: Mapped[datetime]
+
+
+class ExerciseRunRow(Base):
+    __tablename__ = "exercise_runs"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    scenario: Mapped[str] = mapped_column(String(256))
+    title: Mapped[str] = mapped_column(String(512))
+    started: Mapped[datetime] = mapped_column(index=True)
+    trainee: Mapped[str | None] = mapped_column(String(128))
+    ended: Mapped[datetime | None]
+    origin: Mapped[datetime | None]
+    clock: Mapped[list[Any]]
+    score: Mapped[dict[str, Any] | None]
     stored: Mapped[datetime]
 
 
