@@ -61,7 +61,11 @@ class AlertRow(LocatedMixin, Base):
     last_seen: Mapped[datetime | None]
     stored: Mapped[datetime]
 
-    __table_args__ = (Index("ix_alerts_priority_sent", "priority", "sent"),)
+    __table_args__ = (
+        Index("ix_alerts_priority_sent", "priority", "sent"),
+        # Review mode asks which alerts were still open at a past moment.
+        Index("ix_alerts_state_sent", "state", "sent"),
+    )
 
     # Columns the operator owns: a re-delivery from the tool must not reset them.
     OPERATOR_OWNED = frozenset({"state", "assignee", "shelved_until", "state_reason"})
@@ -121,6 +125,19 @@ class TrackRow(LocatedMixin, Base):
     speed_mps: Mapped[float | None]
     status: Mapped[str] = mapped_column(String(16))
     stored: Mapped[datetime]
+
+
+class TrackPositionRow(Base):
+    """Every reported position of every track (``tracks`` keeps only the latest), so review
+    mode can put a track where it was at any past moment."""
+
+    __tablename__ = "track_positions"
+    track_identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    time: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    course_deg: Mapped[float | None]
+    speed_mps: Mapped[float | None]
 
 
 class PostRow(LocatedMixin, Base):

@@ -16,7 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.model import Alert, utc_now
+from app.model import Alert, Track, utc_now
+from app.storage import orm
 from app.storage.codecs import TABLES, from_row, to_row
 from app.storage.engine import StorageError
 
@@ -59,6 +60,8 @@ class RecordStore:
             with self.session() as session, session.begin():
                 for record_type, batch in by_type.items():
                     self._upsert(session, record_type, [to_row(r, stored) for r in batch])
+                if Track in by_type:
+                    self._keep_positions(session, by_type[Track])
         except SQLAlchemyError as exc:
             raise StorageError(
                 f"could not store {sum(map(len, by_type.values()))} record(s): {_explain(exc)}"
@@ -87,6 +90,29 @@ class RecordStore:
             updates["priority"] = least(table.c.priority, statement.excluded.priority)
         statement = statement.on_conflict_do_update(index_elements=["identifier"], set_=updates)
         session.execute(statement, unique)
+
+    def _keep_positions(self, session: Session, tracks: list[Track]) -> None:
+        """Appends each position to the track's history; a position delivered twice (same
+        track, same time) is kept once."""
+        rows = {
+            (t.identifier, t.time): {
+                "track_identifier": t.identifier,
+                "time": t.time,
+                "lat": t.point.lat,
+                "lon": t.point.lon,
+                "course_deg": t.course_deg,
+                "speed_mps": t.speed_mps,
+            }
+            for t in tracks
+        }
+        table = orm.TrackPositionRow.__table__
+        make_insert = _UPSERT_DIALECTS.get(self.engine.dialect.name)
+        if make_insert is None:
+            for row in rows.values():
+                session.merge(orm.TrackPositionRow(**row))
+            return
+        statement = make_insert(table).on_conflict_do_nothing()
+        session.execute(statement, list(rows.values()))
 
     def get(self, record_type: type[R], identifier: str) -> R | None:
         with self.session() as session:
