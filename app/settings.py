@@ -38,6 +38,9 @@ class Settings:
     database_url: str = ""
     demo: bool = True
     demo_speed: float = 1.0
+    # A training scenario (bundled name or file) played at start instead of the demo, at
+    # ``demo_speed`` (0.5-60); see app/replay.
+    scenario: str = ""
     sources: list[dict[str, Any]] = field(default_factory=list)
     flood_threshold: int = 100
     alert_sound: bool = True

@@ -16,7 +16,8 @@ from datetime import datetime
 
 from app.alerts.geo_math import area_key, haversine_m, position, within_m
 from app.alerts.lifecycle import is_open
-from app.model import Alert, Priority
+from app.model import Alert, Priority, Status
+from app.scenario.model import inject_of
 
 # Enough to show the latest frames of a long repeat without growing a record for ever
 # (the tool API accepts at most 50 links per alert as well).
@@ -48,6 +49,7 @@ def is_repeat(incoming: Alert, existing: Alert, rules: DedupRules) -> bool:
         or incoming.source_tool != existing.source_tool
         or incoming.event_type != existing.event_type
         or incoming.status != existing.status
+        or _different_injects(incoming, existing)
         or not is_open(existing)
     ):
         return False
@@ -85,6 +87,16 @@ def fold_repeat(existing: Alert, incoming: Alert) -> Alert:
         description=incoming.description if incoming_is_newer else existing.description,
         evidence=evidence[-MAX_EVIDENCE:],
     )
+
+
+def _different_injects(incoming: Alert, existing: Alert) -> bool:
+    """Two injects of a training scenario (or of two runs of it) stay two alerts: replayed at
+    60x or after a seek they arrive seconds apart, and folding them would make a run differ
+    with its speed and lose an alert the trainee is scored on."""
+    if incoming.status is Status.ACTUAL:
+        return False
+    ours, theirs = inject_of(incoming.identifier), inject_of(existing.identifier)
+    return ours is not None and theirs is not None and ours != theirs
 
 
 def _time_gap_s(incoming: Alert, existing: Alert) -> float:
