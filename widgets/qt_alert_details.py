@@ -1,19 +1,26 @@
 """The selected alert in full: what, where, why this priority, evidence, the fusion that
 involves it, and the SOP checklist for its event type.
 
+Ticks on the checklist are stored (``MarkSopStep`` → an ``sop-step`` alert action) and read
+back off the GUI thread when an alert is shown (``SopProgressQuery`` → ``SopProgress``), so
+they survive a restart and count in an exercise's score. An alert that is part of a fusion
+candidate offers to open an incident from the candidate's members.
+
 Every value that came from a tool is escaped before it is shown: a headline with HTML or
 script in it is displayed as the text it is, never interpreted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -22,14 +29,25 @@ from PySide6.QtWidgets import (
 from app.alerts.fusion import FusionCandidate, explain
 from app.alerts.priority import PriorityRules
 from app.alerts.sop import SopLibrary
+from app.incidents.messages import MarkSopStep, SopProgress, SopProgressQuery
 from app.model import Alert
 from app.terminology import Terminology
 from i18n import format_datetime, format_decimal, gettext
+from widgets.facade import PanelContext
 
 
 class QtAlertDetails(QWidget):
-    def __init__(self, terminology: Terminology, parent: QWidget | None = None) -> None:
+    sig_create_incident = Signal(object)  # the FusionCandidate to open an incident from
+
+    def __init__(
+        self,
+        terminology: Terminology,
+        parent: QWidget | None = None,
+        context: PanelContext | None = None,
+    ) -> None:
+        """With ``context``, checklist ticks are stored and read back through the core."""
         super().__init__(parent)
+        self.context = context
         self.terms = terminology
         self.rules = PriorityRules.load()
         self.sop = SopLibrary.load()
@@ -38,22 +56,49 @@ class QtAlertDetails(QWidget):
         self.text = QTextBrowser(objectName="alertDetails", openLinks=False)
         self.sop_title = QLabel(objectName="sopTitle")
         self.checklist = QListWidget(objectName="sopChecklist")
-        self._done: dict[str, set[int]] = {}  # SOP progress per alert, for this session
+        self._done: dict[str, set[int]] = {}  # SOP progress per alert, as the core said
         self.checklist.itemChanged.connect(self._on_step)
+        self.fusion_incident = QPushButton(objectName="fusionIncident", visible=False)
+        self.fusion_incident.clicked.connect(self._on_fusion_incident)
+        self._subscriptions = (
+            [context.subscribe(SopProgress, self._on_progress)] if context is not None else []
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.text, 3)
+        layout.addWidget(self.fusion_incident)
         layout.addWidget(self.sop_title)
         layout.addWidget(self.checklist, 2)
         self.show_alert(None)
 
     def show_alert(self, alert: Alert | None, fusion: FusionCandidate | None = None) -> None:
+        shown = self.alert.identifier if self.alert is not None else None
         self.alert, self.fusion = alert, fusion
+        if alert is not None and alert.identifier != shown and self.context is not None:
+            self.context.commands(SopProgressQuery(alert.identifier))
         self.retranslate()
+
+    def stop(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.cancel()
+
+    def _on_progress(self, batch: Sequence[SopProgress]) -> None:
+        for progress in batch:
+            self._done[progress.alert_id] = set(progress.done)
+        if self.alert is not None and any(p.alert_id == self.alert.identifier for p in batch):
+            self.retranslate()
+
+    def _on_fusion_incident(self) -> None:
+        if self.fusion is not None:
+            self.sig_create_incident.emit(self.fusion)
 
     def retranslate(self) -> None:
         alert = self.alert
         self.sop_title.setText(gettext("Checklist"))
+        self.fusion_incident.setText(gettext("Create incident from fusion candidate…"))
+        self.fusion_incident.setVisible(
+            alert is not None and self.fusion is not None and self.context is not None
+        )
         self.checklist.blockSignals(True)
         self.checklist.clear()
         if alert is None:
@@ -128,7 +173,12 @@ class QtAlertDetails(QWidget):
             return
         done = self._done.setdefault(self.alert.identifier, set())
         number = self.checklist.row(item)
-        if item.checkState() == Qt.CheckState.Checked:
+        checked = item.checkState() == Qt.CheckState.Checked
+        if checked:
             done.add(number)
         else:
             done.discard(number)
+        if self.context is not None:
+            self.context.commands(
+                MarkSopStep(self.alert.identifier, number, checked, self.context.operator)
+            )
