@@ -48,6 +48,10 @@ class AlertQueueModel(QAbstractTableModel):
         self.terms = terminology
         self.symbols = symbols
         self.table = AlertTable()
+        # Review mode: the alerts as they stood at ``review_time``, shown instead of ``table``,
+        # which keeps taking live alerts meanwhile (nothing is lost while reviewing).
+        self.review: AlertTable | None = None
+        self.review_time: datetime | None = None
         self.filter = QueueFilter()
         self._order = np.empty(0, dtype=np.int64)
         self._group_sizes: np.ndarray | None = None
@@ -61,9 +65,23 @@ class AlertQueueModel(QAbstractTableModel):
         """Takes new and changed alerts; returns the ones never seen before."""
         fresh = [a for a in alerts if self.table.row_of(a.identifier) is None]
         self.table.upsert(alerts)
-        if not self._refresh.isActive():
+        if self.review is None and not self._refresh.isActive():
             self._refresh.start()
         return fresh
+
+    def show_review(self, alerts: Sequence[Alert], moment: datetime) -> None:
+        """Shows ``alerts`` (their state at ``moment``) until ``show_live``."""
+        review = AlertTable()
+        review.upsert(alerts)
+        self._reset(switch=(review, moment))
+
+    def show_live(self) -> None:
+        if self.review is not None:
+            self._reset(switch=(None, None))
+
+    def shown(self) -> AlertTable:
+        """The rows on screen: the reviewed moment's, or the live ones."""
+        return self.table if self.review is None else self.review
 
     def set_filter(self, wanted: QueueFilter) -> None:
         self.filter = wanted
@@ -75,12 +93,24 @@ class AlertQueueModel(QAbstractTableModel):
             self.refresh()
 
     def refresh(self, now: datetime | None = None) -> None:
+        self._reset(now)
+
+    def _reset(
+        self,
+        now: datetime | None = None,
+        switch: tuple[AlertTable | None, datetime | None] | None = None,
+    ) -> None:
+        """Re-orders the rows; ``switch`` changes what is shown (review or live) inside the
+        same reset, so no view ever reads the new rows through the old order."""
         self._refresh.stop()
         self.beginResetModel()
-        order = self.table.view(self.filter, now or utc_now())
+        if switch is not None:
+            self.review, self.review_time = switch
+        rows = self.shown()
+        order = rows.view(self.filter, now or self.review_time or utc_now())
         self._group_sizes = None
         if self.grouped:
-            order, self._group_sizes = self.table.grouped(order)
+            order, self._group_sizes = rows.grouped(order)
         self._order = order
         self.endResetModel()
 
@@ -92,10 +122,10 @@ class AlertQueueModel(QAbstractTableModel):
 
     # --- lookup --------------------------------------------------------------------------
     def alert_at(self, row: int) -> Alert:
-        return self.table.alerts[int(self._order[row])]
+        return self.shown().alerts[int(self._order[row])]
 
     def row_of(self, identifier: str) -> int | None:
-        table_row = self.table.row_of(identifier)
+        table_row = self.shown().row_of(identifier)
         if table_row is None:
             return None
         hits = np.flatnonzero(self._order == table_row)
@@ -160,7 +190,7 @@ class AlertQueueModel(QAbstractTableModel):
         if column == "source":
             return alert.source_tool
         if column == "state":
-            return _state_text(alert)
+            return _state_text(alert, self.review_time)
         if column == "count":
             return format_decimal(alert.occurrences)
         return format_decimal(round(alert.confidence, 2), "0.00")
@@ -180,10 +210,10 @@ class AlertQueueModel(QAbstractTableModel):
             )
 
 
-def _state_text(alert: Alert) -> str:
+def _state_text(alert: Alert, now: datetime | None = None) -> str:
     label = state_label(alert.state)
     label = label[:1].upper() + label[1:]
-    if alert.shelved_until and alert.shelved_until > utc_now():
+    if alert.shelved_until and alert.shelved_until > (now or utc_now()):
         return gettext("{state}, shelved").format(state=label)
     if alert.assignee:
         return gettext("{state}, {operator}").format(state=label, operator=alert.assignee)

@@ -38,6 +38,8 @@ from widgets.facade import PanelContext
 from widgets.qt_alert_details import QtAlertDetails
 from widgets.qt_alert_filters import QtAlertFilters
 from widgets.qt_alert_model import ALERT_ROLE, COLUMN, AlertQueueModel
+from widgets.qt_alert_review import QtAlertReview
+from widgets.qt_incident_queue import QtQueueIncidents
 from widgets.qt_panel import QtPanel
 
 FLASH_MS = 250
@@ -72,7 +74,7 @@ class QtAlertsPanel(QtPanel):
         self.flood_state: FloodState | None = None
         self.notice = QLabel(objectName="alertNotice", wordWrap=True)
         self.table = QTableView(objectName="alertQueue")
-        self.details = QtAlertDetails(context.terminology, self)
+        self.details = QtAlertDetails(context.terminology, self, context=context)
         self.candidates: tuple[FusionCandidate, ...] = ()
         self.tone = AlertTone(paths.data_dir())
         self._setup_table()
@@ -98,13 +100,17 @@ class QtAlertsPanel(QtPanel):
             context.subscribe(Selection, self._on_selected_elsewhere),
         ]
         self._shortcuts()
+        self.incidents = QtQueueIncidents(self)
+        self.review = QtAlertReview(self)
+        self._subscriptions.append(self.review.subscription)
         self.retranslate()
 
     def _setup_table(self) -> None:
         table = self.table
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Extended: several alerts can make an incident; triage keys act on the current one.
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
@@ -146,7 +152,12 @@ class QtAlertsPanel(QtPanel):
 
     # --- operator actions ----------------------------------------------------------------
     def selected(self) -> Alert | None:
-        rows = self.table.selectionModel().selectedRows()
+        """The current alert (the one triage keys act on) if selected, else the first."""
+        selection = self.table.selectionModel()
+        current = selection.currentIndex()
+        if current.isValid() and selection.isRowSelected(current.row()):
+            return current.data(ALERT_ROLE)
+        rows = selection.selectedRows()
         return rows[0].data(ALERT_ROLE) if rows else None
 
     def command(
@@ -158,7 +169,7 @@ class QtAlertsPanel(QtPanel):
         to: str | None = None,
     ) -> None:
         alert = self.selected()
-        if alert is None:
+        if alert is None or self.review.refused():
             return
         self.notice.clear()
         self.context.commands(
@@ -169,7 +180,7 @@ class QtAlertsPanel(QtPanel):
 
     def shelve_selected(self) -> None:
         """ISA-18.2 shelving: out of the operator's way for a while, with a reason."""
-        if self.selected() is None:
+        if self.selected() is None or self.review.refused():
             return
         minutes, ok = QInputDialog.getInt(
             self, gettext("Shelve alert"), gettext("For how many minutes?"), 30, 1, 24 * 60
@@ -185,7 +196,7 @@ class QtAlertsPanel(QtPanel):
             )
 
     def assign_selected(self) -> None:
-        if self.selected() is None:
+        if self.selected() is None or self.review.refused():
             return
         operator, ok = QInputDialog.getText(
             self,
@@ -197,7 +208,7 @@ class QtAlertsPanel(QtPanel):
             self.command(Action.ASSIGN, to=operator.strip())
 
     def dismiss_selected(self) -> None:
-        if self.selected() is None:
+        if self.selected() is None or self.review.refused():
             return
         reason, ok = QInputDialog.getText(
             self, gettext("Dismiss alert"), gettext("Why is this alert dismissed?")
@@ -216,9 +227,10 @@ class QtAlertsPanel(QtPanel):
         self.filters.set_sources(self.model.table.sources())
         urgent = [a for a in fresh if a.priority is Priority.P1 and a.state is AlertState.NEW]
         if urgent:
-            self._alarm()
+            self._alarm()  # a new P1 sounds even while reviewing the past
+        self.review.live_alerts_arrived(fresh)
         current = self.details.alert
-        if current is not None:
+        if current is not None and not self.review.active:
             changed = [a for a in batch if a.identifier == current.identifier]
             if changed:
                 self.details.show_alert(changed[-1], self._fusion_of(changed[-1].identifier))
@@ -326,6 +338,7 @@ class QtAlertsPanel(QtPanel):
         self._fit_time_column()
         self.model.retranslate()
         self.filters.retranslate()
+        self.incidents.retranslate()
         self.details.retranslate()
         self._show_flood()
         self.table.setToolTip(
@@ -334,6 +347,7 @@ class QtAlertsPanel(QtPanel):
                 "U unshelve, G assign, Enter details"
             )
         )
+        self.review.retranslate()  # in review, the table says why keys do nothing
 
     def stop(self) -> None:
         # Alerts still in flight from the core's last moments must not restart the queue's
@@ -342,3 +356,4 @@ class QtAlertsPanel(QtPanel):
             subscription.cancel()
         self._flash.stop()
         self.model.stop()
+        self.details.stop()

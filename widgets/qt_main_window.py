@@ -20,6 +20,7 @@ from widgets.panel_registry import PANELS
 from widgets.qt_diagrams import QtDiagramsDialog
 from widgets.qt_exercise_banner import QtExerciseBanner
 from widgets.qt_panel import QtPanel
+from widgets.qt_review_banner import QtReviewBanner
 from widgets.qt_sources_dialog import QtSourcesDialog
 from widgets.qt_status import QtStatusBar
 
@@ -57,6 +58,10 @@ class QtMainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.banner = QtExerciseBanner(context, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner)
+        # Review under the exercise banner, on a row of its own: both may show at once.
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.review_banner = QtReviewBanner(context, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.review_banner)
         for panel_class in PANELS:
             self._add_panel(panel_class(context, self))
         self.setStatusBar(QtStatusBar(context, self))
@@ -217,6 +222,7 @@ class QtMainWindow(QMainWindow):
         self.layouts.save(self, self.role)
         for panel in self.panels.values():
             panel.stop()
+        self.review_banner.stop()
         if self.diagrams_dialog is not None:
             self.diagrams_dialog.stop()
         status = self.statusBar()

@@ -32,9 +32,11 @@ from app.map.zones import (
 )
 from app.messages import Selection
 from app.model import Alert, Camera, Detection, Post, Sensor, Track, Zone, utc_now
+from app.timeline.messages import ReviewState
 from i18n import gettext, lazy_gettext
 from widgets.facade import PanelContext
 from widgets.qt_map_bridge import QtMapBridge
+from widgets.qt_map_review import QtMapReview
 from widgets.qt_map_scheme import QtAppSchemeHandler, QtOfflineInterceptor
 from widgets.qt_map_zones import QtMapZones
 from widgets.qt_notice import QtNotice
@@ -101,6 +103,8 @@ class QtMapPanel(QtPanel):
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.review = QtMapReview(context.terminology, self.feed, self)
+        layout.addWidget(self.review.strip)
         layout.addWidget(self.problem)
         layout.addWidget(self.zone_editor)
         layout.addWidget(self.view, 1)
@@ -132,6 +136,7 @@ class QtMapPanel(QtPanel):
             subscribe(ZoneRemoved, self.zones.on_removed),
             subscribe(ZoneRefused, self._on_zone_refused),
             subscribe(Selection, self._on_selection),
+            subscribe(ReviewState, self.review.on_review),
         ]
 
     # --- data in ---------------------------------------------------------------------------
@@ -155,9 +160,13 @@ class QtMapPanel(QtPanel):
     def flush(self) -> None:
         if not self.ready:
             return
+        replaced = self.review.flush(self.run_js)  # review mode: one call swaps the moment
+        if replaced:
+            self.sig_batch_sent.emit(replaced)
         batch = self.feed.drain(DRAIN_LIMIT)
         if batch is None:
             return
+        batch = self.review.hold_back(batch)
         payload = json.dumps(batch.to_json_ready(), separators=(",", ":"))
         self.page.runJavaScript(f"Watchfloor.apply({payload})", 0)
         self.sig_batch_sent.emit(len(batch.upsert) + len(batch.remove))
@@ -172,13 +181,14 @@ class QtMapPanel(QtPanel):
             return
         self.ready = True
         self.feed.resend_all()
+        self.review.resend()
         self.flush()
         if self._pending_focus is not None:
             self._focus(self._pending_focus)
             self._pending_focus = None
 
     def _on_object_selected(self, kind: str, identifier: str) -> None:
-        found = self.feed.get((kind, identifier))
+        found = self.review.get((kind, identifier))
         if found is None:
             return
         if isinstance(found, Zone):
@@ -187,7 +197,7 @@ class QtMapPanel(QtPanel):
 
     def _on_selection(self, batch: Sequence[Selection]) -> None:
         wanted = batch[-1]
-        if wanted.origin != self.ID and self.feed.get((wanted.kind, wanted.identifier)):
+        if wanted.origin != self.ID and self.review.get((wanted.kind, wanted.identifier)):
             self._focus(wanted)
 
     def _focus(self, wanted: Selection) -> None:
@@ -214,6 +224,8 @@ class QtMapPanel(QtPanel):
             arguments = json.dumps([texts.strings, texts.rtl, texts.language])
             self.page.runJavaScript(f"Watchfloor.setLanguage(...{arguments})", 0)
             self.feed.resend_all()  # labels and names are translated on this side
+            self.review.resend()
+        self.review.retranslate()
 
     def run_js(self, script: str, callback: Any = None) -> None:
         """Runs a script in the page (tests and benchmarks read the page's state with it)."""

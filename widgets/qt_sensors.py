@@ -210,8 +210,16 @@ class QtSensorsPanel(QtPanel):
             dock.raise_()
 
     def _on_review(self, batch: Sequence[ReviewCursor]) -> None:
+        """Reviewing, the charts stop following and centre on the moment (the cursor would be
+        out of view in a live window for anything older than its span); live, they follow."""
         moment = batch[-1].time
         self.chart.set_cursor(None if moment is None else moment.timestamp())
+        if moment is None:
+            self._go_live()
+            return
+        self.follow.setChecked(False)
+        half = (self.window.currentData() or DEFAULT_WINDOW) / 2
+        self.chart.set_window(moment.timestamp() - half, moment.timestamp() + half)
 
     def retranslate(self) -> None:
         current = self.window.currentData() or DEFAULT_WINDOW

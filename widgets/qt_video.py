@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
 from app.alerts.service import AlertSnapshot
 from app.messages import Selection
 from app.model import Alert
+from app.timeline.messages import ReviewState
 from app.video.messages import CameraStatus, MarkDetection, VideoCameras
 from i18n import format_decimal, gettext, lazy_gettext, ngettext
 from widgets.facade import PanelContext
 from widgets.qt_panel import QtPanel
 from widgets.qt_video_grid import TILE_CHOICES, QtVideoGrid
 from widgets.qt_video_menu import TileCommands
+from widgets.qt_video_review import QtVideoReview
 from widgets.qt_video_snapshot import CueBook, QtVideoSnapshot, VideoCue
 
 DISPLAY_MS = 40  # 25 Hz: enough for any camera we show, whatever rate the pipeline runs at
@@ -76,6 +78,7 @@ class QtVideoPanel(QtPanel):
         self.snapshot = QtVideoSnapshot(context.terminology, self)
         self.stack = CurrentPageStack(self)
         self.menus = TileCommands(self, context, self._notify)
+        self.review = QtVideoReview(self.grid, context.video)
         self._layout()
         self._timer = QTimer(self, interval=DISPLAY_MS)
         self._timer.timeout.connect(self.refresh)
@@ -113,13 +116,14 @@ class QtVideoPanel(QtPanel):
             subscribe(Alert, self._on_alerts),
             subscribe(AlertSnapshot, self._on_alert_snapshot),
             subscribe(Selection, self._on_selection),
+            subscribe(ReviewState, self._on_review),
         ]
 
     # --- display ---------------------------------------------------------------------------
     def refresh(self) -> int:
         """Reads the newest picture of every camera on screen; returns how many changed."""
         video = self.context.video
-        if video is None:
+        if video is None or self.review.active:  # in review, tiles show recorded pictures
             return 0
         changed = 0
         for tile in self.grid.visible_tiles():
@@ -174,6 +178,12 @@ class QtVideoPanel(QtPanel):
         elif wanted.kind == "camera" and self.grid.maximise(wanted.identifier):
             self.show_live()
             self._bring_forward()
+
+    def _on_review(self, batch: Sequence[ReviewState]) -> None:
+        entering = batch[-1].time is not None and not self.review.active
+        self.review.on_review(batch)
+        if entering:
+            self.show_live()  # the grid, where each camera's recorded picture shows
 
     # --- cueing ----------------------------------------------------------------------------
     def cue(self, cue: VideoCue) -> None:
@@ -266,3 +276,4 @@ class QtVideoPanel(QtPanel):
         for subscription in self._subscriptions:
             subscription.cancel()
         self.snapshot.stop()
+        self.review.stop()

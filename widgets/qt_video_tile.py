@@ -9,6 +9,7 @@ never mirrored for right-to-left languages; only the header strip and the badges
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
@@ -29,6 +30,9 @@ from app.terminology import Terminology
 from app.video.display import DisplayFrame, Overlay
 from app.video.messages import CameraInfo, CameraStatus
 from i18n import format_decimal, gettext, isolate
+
+if TYPE_CHECKING:
+    from widgets.qt_video_review import ReviewPicture
 
 NEUTRAL = QColor("#b0bec5")
 ZONE = QColor("#ffca28")
@@ -78,6 +82,7 @@ class QtVideoTile(QWidget):
         self.image: QImage | None = None
         self._pixels: np.ndarray | None = None  # what ``image`` points into
         self.cued = False
+        self.review: ReviewPicture | None = None  # review mode: the recorded picture instead
         self.setObjectName(f"videoTile-{camera.camera_id}")
         self.setMinimumSize(80, 48)  # nine of them still fit a short dock
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -98,6 +103,10 @@ class QtVideoTile(QWidget):
 
     def set_status(self, status: CameraStatus) -> None:
         self.status = status
+        self.update()
+
+    def set_review(self, picture: ReviewPicture | None) -> None:
+        self.review = picture
         self.update()
 
     def set_cued(self, cued: bool) -> None:
@@ -134,6 +143,10 @@ class QtVideoTile(QWidget):
         painter = QPainter(self)
         painter.setLayoutDirection(self.layoutDirection())
         painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        if self.review is not None:  # the past, never mixed with live health or overlays
+            self.review.paint(self, painter)
+            painter.end()
+            return
         target = self.picture_rect()
         if self.image is not None and self.frame is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

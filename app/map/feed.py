@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -113,6 +113,15 @@ class MapFeed:
         batch = MapBatch(upsert, sorted(self._removed))
         self._removed = set()
         return batch
+
+    def current(self, kinds: Collection[str]) -> list[MapObject]:
+        """Every shown object of ``kinds`` as the page draws it, changed since the last drain
+        or not; their pending changes and removals are taken with them. Review mode puts the
+        live picture back with this, in one call that replaces the page's objects of those
+        kinds."""
+        self._pending = {key: r for key, r in self._pending.items() if key[0] not in kinds}
+        self._removed = {key for key in self._removed if key[0] not in kinds}
+        return [to_map_object(r, self.terms) for key, r in self._shown.items() if key[0] in kinds]
 
     def get(self, key: ObjectKey) -> Any | None:
         return self._shown.get(key)

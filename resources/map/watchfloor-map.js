@@ -348,6 +348,27 @@
     return state.objects.size;
   };
 
+  // Review mode swaps the objects of some kinds (alerts, detections, tracks, posts) for those of
+  // another moment in one call: objects of those kinds missing from the batch go, the others
+  // are drawn or updated in place (no flicker for what did not change), other kinds stay.
+  // Scrubbing moves between close moments, so most objects are as already drawn: those are
+  // left alone (same data, same JSON from the same Python builder) instead of rebuilt.
+  WF.replace = function (kinds, batch) {
+    const wanted = new Set(kinds);
+    const keep = new Set();
+    const changed = [];
+    for (const data of batch.upsert || []) {
+      const id = key(data.k, data.id);
+      keep.add(id);
+      const found = state.objects.get(id);
+      if (!found || JSON.stringify(found.data) !== JSON.stringify(data)) changed.push(data);
+    }
+    for (const [id, found] of Array.from(state.objects)) {
+      if (wanted.has(found.data.k) && !keep.has(id)) removeKey(id);
+    }
+    return WF.apply({ upsert: changed, remove: [] });
+  };
+
   // ---- selection and following ------------------------------------------------------------
 
   function select(kind, id) {
