@@ -1,8 +1,8 @@
 """Watchfloor's command line: the console, the headless core, and a screenshot tool.
 
 Exit codes: 0 success, 1 unexpected failure, 2 wrong usage, 3 unusable configuration
-(settings, database, scenario), 4 the screenshot could not be written, 5 an imported file was
-refused (nothing of that file was stored).
+(settings, database, scenario; a report's unknown run or incident), 4 the screenshot or report
+could not be written, 5 an imported file was refused (nothing of that file was stored).
 """
 
 from __future__ import annotations
@@ -25,6 +25,13 @@ def _positive(value: str) -> float:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be greater than zero")
+    return number
+
+
+def _speed(value: str) -> float:
+    number = _positive(value)
+    if not 0.5 <= number <= 60:
+        raise argparse.ArgumentTypeError(f"{value!r} is outside 0.5 to 60")
     return number
 
 
@@ -75,6 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-demo",
         action="store_true",
         help="do not play the embedded demo when no source is configured",
+    )
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME_OR_PATH",
+        help="play a training scenario (a bundled one's name, or a YAML/JSON file) instead of "
+        "the demo; with --headless, stop when it ends and log the score",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        metavar="X",
+        help="replay speed of the scenario or the demo, 0.5 to 60 (default 1)",
     )
     parser.add_argument(
         "--log-level",
@@ -167,6 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a new key for authors' pseudonyms (older keys are kept, outside the "
         "database, for authorised look-ups)",
     )
+    report = commands.add_parser(
+        "report",
+        help="write the after-action report of an exercise run or an incident as PDF or HTML "
+        "(with neither --incident nor --exercise: the latest exercise run)",
+    )
+    subject = report.add_mutually_exclusive_group()
+    subject.add_argument("--incident", metavar="ID", help="the incident to report on")
+    subject.add_argument("--exercise", metavar="RUN_ID", help="the exercise run to report on")
+    report.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|FILE.html")
+    report.add_argument("--lang", dest="report_lang", choices=sorted(LANGUAGES))
     return parser
 
 
@@ -175,6 +204,38 @@ def _rotate_key() -> int:
 
     key = KeyStore().rotate()
     print(f"new pseudonym key {key.key_id}; authors are pseudonymised with it from now on")
+    return EXIT_OK
+
+
+def _report(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
+    from app.report import ReportError, ReportNotFoundError, ReportWriteError, write_report
+    from app.report.collect import collect_exercise, collect_incident
+    from app.report.render import check_output
+    from app.storage import RecordStore, create_engine_for, upgrade_schema
+
+    try:
+        check_output(args.out)  # before reading anything: a wrong path fails at once
+        engine = create_engine_for(settings.effective_database_url())
+        try:
+            upgrade_schema(engine)
+            store = RecordStore(engine)
+            if args.incident:
+                data = collect_incident(store, args.incident)
+            else:
+                data = collect_exercise(store, args.exercise)
+            path = write_report(data, args.out, args.report_lang or settings.language or "en")
+        finally:
+            engine.dispose()
+    except ReportNotFoundError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ReportWriteError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT
+    except ReportError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"report written to {path}")
     return EXIT_OK
 
 
@@ -289,6 +350,10 @@ def _settings(args: argparse.Namespace):  # -> app.settings.Settings
         settings.database_url = args.db
     if args.no_demo:
         settings.demo = False
+    if args.scenario:
+        settings.scenario = args.scenario
+    if args.speed is not None:
+        settings.demo_speed = args.speed
     language = getattr(args, "shot_lang", None) or args.lang
     role = getattr(args, "shot_layout", None) or args.layout
     if language:
@@ -312,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--headless cannot be combined with the {args.command!r} command")
 
     from app.demo.scenario import ScenarioError
+    from app.scenario.errors import ScenarioError as ScenarioFileError
     from app.settings import SettingsError
     from app.storage import StorageError
 
@@ -336,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export_dataset(settings, args)
         if args.command == "rotate-pseudonym-key":
             return _rotate_key()
+        if args.command == "report":
+            return _report(settings, args)
         from widgets.application import NoDisplayError, run_gui, take_screenshot
 
         if args.command == "screenshot":
@@ -345,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except NoDisplayError as exc:
             print(f"watchfloor: {exc}", file=sys.stderr)
             return EXIT_CONFIG
-    except (SettingsError, StorageError, ScenarioError) as exc:
+    except (SettingsError, StorageError, ScenarioError, ScenarioFileError) as exc:
         print(f"watchfloor: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except OSError as exc:

@@ -17,11 +17,18 @@ from app.alerts.repository import AlertRepository
 from app.alerts.service import AlertCommand, AlertService, ConnectorRoute
 from app.demo.tools import DemoTools
 from app.hub import Hub
+from app.incidents.messages import SERVICE_COMMANDS as INCIDENT_COMMANDS
+from app.incidents.service import IncidentService
 from app.ingest import Ingest
 from app.map.config import map_config_or_default, site_files
 from app.map.zones import DeleteZone, SaveZone, SiteService
 from app.messages import HealthState, SourceHealth
 from app.plugins import PluginRegistry
+from app.replay.messages import ExerciseCommand
+from app.replay.service import ExerciseService
+from app.replay.site import scenario_map_config
+from app.replay.tools import ExerciseConnectors
+from app.scenario.model import ScenarioSpec
 from app.sensors.service import SensorWatch
 from app.settings import Settings
 from app.social.analysis import analyzer_factory
@@ -33,6 +40,8 @@ from app.stats.source import AlertStatsSource
 from app.storage import RecordStore, create_engine_for, upgrade_schema
 from app.sync.connector import RestConnector
 from app.terminology import default_terminology
+from app.timeline.messages import AddBookmark, DeleteBookmark
+from app.timeline.service import TimelineService
 from app.video.config import demo_video_settings, video_config_or_default
 from app.video.messages import MarkDetection, SelectModel, SetFaceBlur
 from app.video.models import ModelRegistry
@@ -63,7 +72,13 @@ class Core:
             settings.flood_threshold,
             self._route,
         )
-        self.map_config = map_config_or_default(settings.map, self._plays_demo())
+        self.incidents = IncidentService(self.store, self.hub, self.ingest.accept)
+        self.timeline = TimelineService(self.store, self.hub, self.terms)
+        # A scenario given at start (--scenario) is loaded now: its site layers are the map's.
+        self.scenario: ScenarioSpec | None = _load_scenario(settings.scenario)
+        self.map_config = scenario_map_config(
+            map_config_or_default(settings.map, self._plays_demo()), self.scenario
+        )
         self.sites = SiteService(self.store, self.ingest, self.hub, site_files(self.map_config))
         self.sensor_watch = SensorWatch(self.store, self.ingest, self.hub, terms=self.terms)
         self.stats = AlertStatsSource(self.store)
@@ -88,18 +103,31 @@ class Core:
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
         self.demo_tools: DemoTools | None = None
+        self.exercise = ExerciseService(
+            self.store,
+            self.hub,
+            ExerciseConnectors(self.store, self.ingest, self.hub, self.sources, self._build_source),
+            default_speed=settings.demo_speed,
+            before_start=self._stop_demo,
+        )
 
     def _plays_demo(self) -> bool:
-        return self.settings.demo and not self.settings.sources
+        return self.settings.demo and not self.settings.sources and not self.settings.scenario
 
     def submit(self, command: object) -> None:
         """Hands an operator's command to the service that owns it; returns at once."""
         if isinstance(command, AlertCommand):
             self.alerts.submit(command)
+        elif isinstance(command, INCIDENT_COMMANDS):
+            self.incidents.submit(command)
         elif isinstance(command, SaveZone | DeleteZone):
             self.sites.submit(command)
         elif isinstance(command, MarkDetection | SelectModel | SetFaceBlur):
             self.video.submit(command)
+        elif isinstance(command, ExerciseCommand):
+            self.exercise.submit(command)
+        elif isinstance(command, AddBookmark | DeleteBookmark):
+            self.timeline.submit(command)
         else:
             raise TypeError(f"no service takes {type(command).__name__} commands")
 
@@ -110,7 +138,7 @@ class Core:
         tool serves (nothing, once connectors can pull posts) and keeps the scenario's own
         line in the sources' health."""
         configs = list(self.settings.sources)
-        if configs or not self.settings.demo:
+        if configs or not self.settings.demo or self.settings.scenario:
             return configs
         speed = self.settings.demo_speed
         if self.demo_tools is None:
@@ -123,6 +151,18 @@ class Core:
             *self.demo_tools.connector_configs(),
         ]
 
+    def _stop_demo(self) -> None:
+        """An exercise replaces the demo (both serve tools named alike). When the demo plays,
+        its sources are the only ones, so they all stop; the runner is renewed."""
+        if self.demo_tools is None:
+            return
+        log.info("An exercise starts: the demo stops")
+        self.runner.stop()
+        self.runner = SourceRunner(self.ingest, self.hub)
+        self.sources.clear()
+        self.demo_tools.stop()
+        self.demo_tools = None
+
     def _route(self, tool_id: str) -> ConnectorRoute | None:
         """Which running connector speaks to ``tool_id``, for pushing operators' actions back."""
         for source in self.sources:
@@ -132,6 +172,8 @@ class Core:
 
     def start(self) -> None:
         self.alerts.start()
+        self.incidents.start()
+        self.timeline.start()
         # Before the site service: the video side waits for its cameras in the site picture.
         self.video.start()
         self.sites.start()
@@ -142,6 +184,10 @@ class Core:
             if source is not None:
                 self.sources.append(source)
                 self.runner.start(source)
+        # After the configured sources: an exercise's connectors must not take their ids.
+        self.exercise.start()
+        if self.scenario is not None:
+            self.exercise.start_exercise(self.scenario, self.settings.demo_speed)
 
     def _build_source(self, config: dict[str, Any]) -> Source | None:
         plugin_id = str(config.get("plugin", ""))
@@ -160,13 +206,25 @@ class Core:
             return None
 
     def stop(self) -> None:
+        self.exercise.stop()
         self.runner.stop()
         self.video.stop()
         self.sensor_watch.stop()
         self.social_watch.stop()
         self.alerts.stop()
+        self.incidents.stop()
+        self.timeline.stop()
         self.sites.stop()
         if self.demo_tools is not None:
             self.demo_tools.stop()
             self.demo_tools = None
         self.engine.dispose()
+
+
+def _load_scenario(name_or_path: str) -> ScenarioSpec | None:
+    """The scenario named in the settings (``ScenarioError`` if it cannot be used)."""
+    if not name_or_path:
+        return None
+    from app.scenario.loader import load_scenario
+
+    return load_scenario(name_or_path)

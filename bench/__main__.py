@@ -9,11 +9,14 @@ import sys
 from bench.alerts import ingest_rate, latency_and_stalls, queue_at_scale
 from bench.map import map_benchmarks
 from bench.mqtt import mqtt_benchmarks
+from bench.replay import replay_benchmarks
+from bench.report import report_benchmarks
 from bench.sensor_chart import chart_benchmarks
 from bench.sensor_detection import detection_benchmarks
 from bench.startup import cold_start
 from bench.storage import insert_rates
 from bench.text_analysis import text_benchmarks
+from bench.timeline import timeline_benchmarks
 from bench.video import video_benchmarks
 from bench.video_opencv import video_opencv_benchmarks
 from bench.video_yolo import yolo_benchmarks
@@ -25,6 +28,9 @@ def main() -> int:
     rows += map_benchmarks()
     rows += chart_benchmarks() + detection_benchmarks() + mqtt_benchmarks()
     rows += text_benchmarks()
+    rows += timeline_benchmarks()
+    rows += replay_benchmarks()
+    rows += report_benchmarks()
     rows += video_opencv_benchmarks() + yolo_benchmarks() + video_benchmarks()
     width = max(len(row[1]) for row in rows)
     print(

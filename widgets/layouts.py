@@ -22,7 +22,7 @@ from app.bundled import read_json
 log = logging.getLogger(__name__)
 
 # Bump when panels are added, removed or renamed: older saved states are then discarded.
-LAYOUT_VERSION = 2  # 2: the legend panel
+LAYOUT_VERSION = 4  # 2: the legend panel; 3: the incidents panel; 4: the exercise panel
 
 AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,

@@ -4,6 +4,8 @@ through a plugin manifest); the main window and the layouts only ever read this 
 from __future__ import annotations
 
 from widgets.qt_alerts import QtAlertsPanel
+from widgets.qt_exercise import QtExercisePanel
+from widgets.qt_incidents import QtIncidentsPanel
 from widgets.qt_legend import QtLegendPanel
 from widgets.qt_map import QtMapPanel
 from widgets.qt_panel import QtPanel
@@ -20,6 +22,8 @@ PANELS: tuple[type[QtPanel], ...] = (
     QtSensorsPanel,
     QtSocialPanel,
     QtTimelinePanel,
+    QtIncidentsPanel,
+    QtExercisePanel,
 )
 
 

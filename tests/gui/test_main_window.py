@@ -1,7 +1,7 @@
 import threading
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtWidgets import QDockWidget
 
 from app.messages import HealthState, SourceHealth
 from app.model import Alert, Status
@@ -19,13 +19,24 @@ TOP = Qt.DockWidgetArea.TopDockWidgetArea
 def test_every_declared_panel_is_a_dock_named_by_its_id(console: Console) -> None:
     window = console.window
     docks = {d.objectName(): d for d in window.findChildren(QDockWidget)}
-    assert set(docks) == {"map", "legend", "video", "alerts", "sensors", "social", "timeline"}
+    assert set(docks) == {
+        "map",
+        "legend",
+        "video",
+        "alerts",
+        "sensors",
+        "social",
+        "timeline",
+        "incidents",
+        "exercise",
+    }
     assert set(docks) == set(panel_ids())
     for panel_class in PANELS:
         dock = docks[panel_class.ID]
         assert isinstance(dock.widget(), panel_class) and isinstance(dock.widget(), QtPanel)
         assert dock.windowTitle() == str(panel_class.TITLE)
-        assert dock.isVisible()
+        # The trainer's exercise panel is not part of the operator's layout.
+        assert dock.isVisible() == (panel_class.ID != "exercise"), panel_class.ID
 
 
 def test_view_menu_shows_and_hides_each_panel(console: Console, qtbot) -> None:
@@ -49,6 +60,8 @@ def test_commander_layout_puts_the_timeline_first_and_hides_live_panels(make_con
     window = make_console(role="commander").window
     window.show()
     assert window.dockWidgetArea(window.docks["timeline"]) == TOP
+    assert window.dockWidgetArea(window.docks["incidents"]) == LEFT
+    assert not window.docks["incidents"].visibleRegion().isEmpty(), "incidents in front"
     assert not window.docks["sensors"].isVisible()
     assert window.windowTitle() == "Watchfloor: Incident commander"
 
@@ -112,16 +125,16 @@ def test_records_from_a_worker_thread_reach_panels_on_the_gui_thread(
     worker = threading.Thread(target=lambda: console.core.hub.publish(alert(status=Status.ACTUAL)))
     worker.start()
     worker.join()
-    timeline = console.window.panels["timeline"]
-    qtbot.waitUntil(lambda: timeline.received_count == 1)
+    queue = console.window.panels["alerts"].model
+    qtbot.waitUntil(lambda: queue.rowCount() == 1)
     assert probe.threads == [threading.main_thread()]
-    assert "Knife detected" in timeline.findChild(QLabel, "panelReceived").text()
+    assert "Knife detected" in queue.alert_at(0).headline
 
 
 def test_exercise_banner_appears_only_with_training_data(console: Console, qtbot) -> None:
     banner = console.window.banner
     console.core.hub.publish(alert("real", status=Status.ACTUAL))
-    qtbot.waitUntil(lambda: console.window.panels["timeline"].received_count == 1)
+    qtbot.waitUntil(lambda: console.window.panels["alerts"].model.rowCount() == 1)
     assert not banner.isVisible()
     console.core.hub.publish(alert("drill", status=Status.EXERCISE))
     qtbot.waitUntil(banner.isVisible)
