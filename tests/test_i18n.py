@@ -41,7 +41,7 @@ def extracted_messages() -> set[str]:
 
 def test_extraction_finds_the_user_visible_strings() -> None:
     messages = extracted_messages()
-    assert {"Map", "&File", "Knife detected", "{count} record received."} <= messages
+    assert {"Map", "&File", "Knife detected", "{count} other source"} <= messages
     assert set(default_terminology().msgids()) <= messages
 
 
@@ -60,13 +60,15 @@ def test_every_message_is_translated_with_the_same_placeholders(lang: str) -> No
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        expected = set(PLACEHOLDER.findall(ids[0]))
+        # A plural form may follow the singular ("per day") or the plural ("per {days} days"):
+        # which form a language uses for which count is its own business.
+        allowed = [set(PLACEHOLDER.findall(i)) for i in ids]
         if message.fuzzy or not all(strings):
             problems.append(f"untranslated or fuzzy: {ids[0]!r}")
         problems += [
             f"placeholders differ in {s!r}"
             for s in strings
-            if set(PLACEHOLDER.findall(s)) != expected
+            if set(PLACEHOLDER.findall(s)) not in allowed
         ]
         if "&" in ids[0] and strings[0].count("&") != 1:
             problems.append(f"menu mnemonic lost in {strings[0]!r}")
@@ -102,7 +104,7 @@ def test_switching_language_translates_lazy_and_plural_strings() -> None:
     assert len({french, arabic, str(title)}) == 3
     i18n.set_language("ar")
     forms = {
-        i18n.ngettext("{count} record received.", "{count} records received.", n)
+        i18n.ngettext("{count} other source", "{count} other sources", n)
         for n in (0, 1, 2, 5, 11, 100)
     }
     assert len(forms) == 6, "Arabic has six plural forms"

@@ -22,7 +22,7 @@ from app.bundled import read_json
 log = logging.getLogger(__name__)
 
 # Bump when panels are added, removed or renamed: older saved states are then discarded.
-LAYOUT_VERSION = 4  # 2: the legend panel; 3: the incidents panel; 4: the exercise panel
+LAYOUT_VERSION = 5  # 2: legend; 3: incidents; 4: exercise; 5: trainer timeline beside the map
 
 AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,

@@ -20,22 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.exercise.score import status_name
 from i18n import N_, gettext
 from i18n.formatting import format_decimal, isolate
 
-# The scorer's status codes, named as the after-action report names them.
-STATUS_NAMES = {
-    "on_time": N_("On time"),
-    "late": N_("Late"),
-    "missed": N_("Missed"),
-    "pending": N_("Pending"),
-    "done": N_("Done"),
-    "partial": N_("Partly done"),
-    "correctly_dismissed": N_("Correctly dismissed"),
-    "wrongly_dismissed": N_("Wrongly dismissed"),
-    "wrongly_escalated": N_("Wrongly escalated"),
-    "not_played": N_("Not played"),
-}
 BAD = frozenset({"missed", "wrongly_dismissed", "wrongly_escalated"})
 BAD_COLOUR = QColor("#ef5350")  # readable on the console's dark background
 TABLE_MIN_HEIGHT = 120  # the header and about four rows
@@ -48,10 +36,6 @@ COLUMNS = (
     N_("Alert"),
 )
 STATUS_COLUMN, ALERT_COLUMN = 1, 5
-
-
-def status_name(code: str) -> str:
-    return gettext(STATUS_NAMES[code]) if code in STATUS_NAMES else code
 
 
 def _number(value: Any) -> str:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -47,7 +46,6 @@ class QtTimelineBar(QFrame):
         self.state = QLabel(self, objectName="timelineState")
         # The state text (a long date in review) gives way first when the dock is narrow; its
         # tooltip keeps the whole text. Without this the bar alone widened the window.
-        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state.setMinimumWidth(STATE_MIN_WIDTH)
         self.zoom_out = QToolButton(self, text="−", autoRaise=True)
         self.zoom_in = QToolButton(self, text="+", autoRaise=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from i18n import N_, gettext
+
 DOCUMENT_VERSION = 1
 
 # Status codes, per criterion and per expectation (see ``scoring`` for when each applies).
@@ -24,18 +26,25 @@ CORRECTLY_DISMISSED = "correctly_dismissed"
 WRONGLY_DISMISSED = "wrongly_dismissed"
 WRONGLY_ESCALATED = "wrongly_escalated"
 NOT_PLAYED = "not_played"
-STATUSES = (
-    ON_TIME,
-    LATE,
-    MISSED,
-    PENDING,
-    DONE,
-    PARTIAL,
-    CORRECTLY_DISMISSED,
-    WRONGLY_DISMISSED,
-    WRONGLY_ESCALATED,
-    NOT_PLAYED,
-)
+# Each status as the trainer panel and the after-action report name it.
+STATUS_NAMES = {
+    ON_TIME: N_("On time"),
+    LATE: N_("Late"),
+    MISSED: N_("Missed"),
+    PENDING: N_("Pending"),
+    DONE: N_("Done"),
+    PARTIAL: N_("Partly done"),
+    CORRECTLY_DISMISSED: N_("Correctly dismissed"),
+    WRONGLY_DISMISSED: N_("Wrongly dismissed"),
+    WRONGLY_ESCALATED: N_("Wrongly escalated"),
+    NOT_PLAYED: N_("Not played"),
+}
+STATUSES = tuple(STATUS_NAMES)
+
+
+def status_name(code: str) -> str:
+    """The status in the current language; an unknown code (a newer scorer) as it is."""
+    return gettext(STATUS_NAMES[code]) if code in STATUS_NAMES else code
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ chosen for the report, so the catalogs see every string and a translator never o
 
 from __future__ import annotations
 
+from app.exercise.score import status_name
 from i18n import N_, gettext
 
 HEADINGS = {
@@ -98,19 +99,6 @@ ACTIONS = {
     "sop-step": N_("SOP step"),
 }
 
-STATUSES = {
-    "on_time": N_("On time"),
-    "late": N_("Late"),
-    "missed": N_("Missed"),
-    "pending": N_("Pending"),
-    "done": N_("Done"),
-    "partial": N_("Partly done"),
-    "correctly_dismissed": N_("Correctly dismissed"),
-    "wrongly_dismissed": N_("Wrongly dismissed"),
-    "wrongly_escalated": N_("Wrongly escalated"),
-    "not_played": N_("Not played"),
-}
-
 
 def labels() -> dict[str, str]:
     """Headings and words in the current language (call it with the report's language set)."""
@@ -145,4 +133,4 @@ def action(name: str, details: tuple[tuple[str, str], ...] = ()) -> str:
 
 
 def status(code: str) -> str:
-    return gettext(STATUSES[code]) if code in STATUSES else code
+    return status_name(code)
