@@ -243,7 +243,8 @@ def test_a_restart_in_the_middle_of_a_sync_continues_from_the_cursor(
     taken = len(stored_ids(first))
     tool.publish(*(tool_alert(n) for n in range(700, 750)))
     second, watcher2 = make_core(base, page_limit=300, poll_interval_s=30)
-    watcher2.wait(lambda w: len(stored_ids(second)) == 750)
+    # Stored first, published after: wait for both before counting what was published.
+    watcher2.wait(lambda w: len(stored_ids(second)) == 750 and len(w.alerts) >= 750 - taken)
     assert len(watcher2.alerts) == 750 - taken, "the second run re-fetched nothing"
 
 
