@@ -116,8 +116,11 @@ def test_a_condition_fires_unless_the_trainee_acknowledged(make_core) -> None:
     wanted = {f"weapons:x{run}.knife", f"weapons:x{run}.escalation"}
     wait_until(lambda: {a.identifier for a in stored(core, Alert)} == wanted)
     # Again, acknowledging the knife at once: no escalation this time.
-    core.submit(ExerciseCommand("restart"))
+    # Paused first, so the restarted run waits at 0 s: restarting first let it play on until
+    # the pause arrived, and on a loaded machine past 20 s, which made the seek below go back
+    # (a new run).
     core.submit(ExerciseCommand("pause"))
+    core.submit(ExerciseCommand("restart"))
     wait_until(lambda: statuses.last.run_id != run and statuses.last.paused)
     second = statuses.last.run_id
     core.submit(ExerciseCommand("seek", 20.0))
