@@ -28,6 +28,7 @@ from app.replay.messages import ExerciseCommand
 from app.replay.service import ExerciseService
 from app.replay.site import scenario_map_config
 from app.replay.tools import ExerciseConnectors
+from app.scenario.loader import load_scenario
 from app.scenario.model import ScenarioSpec
 from app.sensors.service import SensorWatch
 from app.settings import Settings
@@ -223,8 +224,4 @@ class Core:
 
 def _load_scenario(name_or_path: str) -> ScenarioSpec | None:
     """The scenario named in the settings (``ScenarioError`` if it cannot be used)."""
-    if not name_or_path:
-        return None
-    from app.scenario.loader import load_scenario
-
-    return load_scenario(name_or_path)
+    return load_scenario(name_or_path) if name_or_path else None

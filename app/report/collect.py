@@ -32,6 +32,8 @@ from app.model import (
 from app.report import queries
 from app.report.data import ReportData, ReportNotFoundError, SiteLayers
 from app.report.layers import alert_point, layers_from_files, layers_from_store
+from app.scenario.errors import ScenarioError
+from app.scenario.loader import load_scenario
 from app.scenario.model import ScenarioSpec
 from app.storage import RecordStore
 from app.storage.codecs import from_row
@@ -138,13 +140,8 @@ def load_spec(scenario: str) -> ScenarioSpec | None:
     """The run's scenario, or ``None`` when its file cannot be read any more (the report then
     shows the score stored with the run)."""
     try:
-        from app.scenario.loader import load_scenario
-    except ImportError:  # pragma: no cover - the loader ships with the scenario package
-        log.warning("No scenario loader; the report uses the stored score")
-        return None
-    try:
         return load_scenario(scenario)
-    except Exception as exc:  # ScenarioError, OSError: the report goes on without the file
+    except (ScenarioError, OSError) as exc:  # the report goes on without the file
         log.warning("Scenario %r cannot be read for the report: %s", scenario, exc)
         return None
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.model import Status
 from app.storage import RecordStore, StorageError
 from app.storage.codecs import TABLES, from_row
+from app.storage.orm import ExerciseRunRow
 
 R = TypeVar("R")
 CHUNK = 500  # identifiers per IN (...): under every backend's parameter limit
@@ -101,8 +102,6 @@ def by_column(
 
 def latest_run_id(store: RecordStore) -> str | None:
     """The exercise run that started last, for a report asked for with no identifier."""
-    from app.storage.orm import ExerciseRunRow
-
     with store.session() as session:
         query = select(ExerciseRunRow.identifier).order_by(ExerciseRunRow.started.desc())
         return session.scalars(query.limit(1)).first()
