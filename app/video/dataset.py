@@ -12,8 +12,8 @@ Layout (what ultralytics' ``train`` reads)::
     out_dir/data.yaml                     path, train, val, names
 
 ``data.yaml`` is written as JSON, which is YAML too, so no YAML writer is needed. The split
-is decided by a hash of each picture's name, so exporting again puts every picture on the
-same side, and at least one picture always lands in ``val``.
+is decided by a hash of each picture's name, so exporting the same pictures again puts every
+picture on the same side; the share in ``val`` is the asked fraction, at least one picture.
 """
 
 from __future__ import annotations
@@ -180,14 +180,14 @@ def _bucket(name: str) -> float:
 
 
 def _split(pictures: list[_Picture], val_fraction: float) -> list[tuple[_Picture, tuple[str, ...]]]:
-    """Each picture with the subsets it goes to. The lowest-hashed picture goes to ``val``
-    when hashing sent none there; a single picture goes to both, since training needs a
-    ``train`` picture and validation a ``val`` one."""
+    """Each picture with the subsets it goes to: the ``val_fraction`` of pictures with the
+    lowest hashes (at least one) go to ``val``. Counting pictures under a hash threshold
+    instead let chance send most of a small set to ``val``. A single picture goes to both,
+    since training needs a ``train`` picture and validation a ``val`` one."""
     ordered = sorted(pictures, key=lambda p: _bucket(p.name))
     if len(ordered) == 1:
         return [(ordered[0], ("train", "val"))]
-    val_count = sum(1 for p in ordered if _bucket(p.name) < val_fraction)
-    val_count = min(max(val_count, 1), len(ordered) - 1)
+    val_count = min(max(round(len(ordered) * val_fraction), 1), len(ordered) - 1)
     return [(p, ("val",) if i < val_count else ("train",)) for i, p in enumerate(ordered)]
 
 
