@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.storage.types import UTCDateTime
@@ -60,6 +60,9 @@ class AlertRow(LocatedMixin, Base):
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     last_seen: Mapped[datetime | None]
     stored: Mapped[datetime]
+    # Bumped by every operator action: an action based on an older version is refused, so two
+    # workstations acknowledging at once never lose one another's update.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_alerts_priority_sent", "priority", "sent"),
@@ -68,7 +71,7 @@ class AlertRow(LocatedMixin, Base):
     )
 
     # Columns the operator owns: a re-delivery from the tool must not reset them.
-    OPERATOR_OWNED = frozenset({"state", "assignee", "shelved_until", "state_reason"})
+    OPERATOR_OWNED = frozenset({"state", "assignee", "shelved_until", "state_reason", "version"})
 
 
 class AlertActionRow(Base):
@@ -273,3 +276,79 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered: Mapped[datetime | None]
+
+
+# --- security (app/security) ---------------------------------------------------------------
+
+
+class UserRow(Base):
+    """Accounts. Local ones carry an Argon2 hash; directory (LDAP) ones none."""
+
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(128), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(256))
+    organisation: Mapped[str] = mapped_column(String(128))
+    roles: Mapped[list[Any]]
+    source: Mapped[str] = mapped_column(String(16), default="local")
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created: Mapped[datetime]
+    updated: Mapped[datetime]
+
+
+class AuditEntryRow(Base):
+    """The append-only audit log: each entry's hash covers its content and the previous hash,
+    so an edit or a deletion anywhere breaks the chain from there on."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    workstation: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(512))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """One row: the last entry's number and hash. Appenders update it first, which serialises
+    them on every backend (a row lock in PostgreSQL, the write lock in SQLite); a deleted tail
+    of the log shows as a head that points past the last entry."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class UnmaskRequestRow(Base):
+    __tablename__ = "unmask_requests"
+    identifier: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(256), index=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested: Mapped[datetime] = mapped_column(index=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    expires: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AuthorIdentityRow(Base):
+    """The handle behind a pseudonym, encrypted (``handle_sealed``; the key is outside the
+    database): only an approved unmask opens it."""
+
+    __tablename__ = "author_identities"
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    handle_sealed: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime]

@@ -7,6 +7,7 @@ row instead of doubling it, so counts on the operator's screen stay true.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -38,8 +39,11 @@ def _explain(exc: SQLAlchemyError) -> str:
 
 
 class RecordStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, origin: str | None = None) -> None:
         self.engine = engine
+        # Names this store in change announcements (app/storage/changes.py), so a workstation
+        # sharing a PostgreSQL database ignores its own.
+        self.origin = origin or uuid.uuid4().hex
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def session(self) -> Session:
