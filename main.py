@@ -2,7 +2,9 @@
 
 Exit codes: 0 success, 1 unexpected failure, 2 wrong usage, 3 unusable configuration
 (settings, database, scenario; a report's unknown run or incident), 4 the screenshot or report
-could not be written, 5 an imported file was refused (nothing of that file was stored).
+could not be written, 5 an imported file was refused (nothing of that file was stored) or
+`audit verify` found the audit log broken or a `users` command was refused (sign-in failed,
+not an administrator).
 """
 
 from __future__ import annotations
@@ -77,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings file (default: settings.json in the user config folder)",
     )
     parser.add_argument("--lang", choices=sorted(LANGUAGES), help="user-interface language")
-    parser.add_argument("--layout", choices=ROLES, help="role whose layout to open")
+    parser.add_argument(
+        "--layout", choices=ROLES, help="layout to open, if it is one of the signed-in person's"
+    )
+    parser.add_argument("--user", metavar="NAME", help="user name to fill in on the sign-in dialog")
     parser.add_argument(
         "--no-demo",
         action="store_true",
@@ -106,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", type=Path, required=True, metavar="FILE.png")
     shot.add_argument("--lang", dest="shot_lang", choices=sorted(LANGUAGES))
     shot.add_argument("--layout", dest="shot_layout", choices=ROLES)
+    shot.add_argument(
+        "--user",
+        dest="shot_user",
+        metavar="NAME",
+        help="who is signed in; the password comes from WATCHFLOOR_PASSWORD, or is the demo "
+        "one where the demo accounts are in use (default on the demo: the layout's demo user)",
+    )
     shot.add_argument("--size", type=_size, default=(1600, 900), metavar="WxH")
     shot.add_argument(
         "--wait",
@@ -196,7 +208,122 @@ def build_parser() -> argparse.ArgumentParser:
     subject.add_argument("--exercise", metavar="RUN_ID", help="the exercise run to report on")
     report.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|FILE.html")
     report.add_argument("--lang", dest="report_lang", choices=sorted(LANGUAGES))
+    report.add_argument(
+        "--unredacted",
+        action="store_true",
+        help="keep authors' pseudonyms, e-mail addresses and phone numbers (default: "
+        "redacted); needs --as and --purpose, and the person's export and unmask permissions",
+    )
+    report.add_argument("--purpose", default="", metavar="TEXT", help="why, for the audit log")
+    report.add_argument(
+        "--as",
+        dest="acting_as",
+        default="",
+        metavar="USER",
+        help="who takes the unredacted report out (password asked, or WATCHFLOOR_PASSWORD)",
+    )
+    _audit_parser(commands)
+    from app.security import secrets_cli
+
+    secrets_cli.add_parser(commands)
+    _users_parser(commands)
     return parser
+
+
+def _users_parser(commands) -> None:  # commands: argparse._SubParsersAction
+    users = commands.add_parser(
+        "users",
+        help="manage accounts (as an administrator: --as NAME, password from getpass or the "
+        "WATCHFLOOR_PASSWORD environment variable; the first administrator needs no --as)",
+    )
+    users.add_argument("--as", dest="acting_as", default="", metavar="ADMIN")
+    actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add a local account")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", dest="roles", action="append", default=[], required=True)
+    add.add_argument("--org", required=True, metavar="ORG", help="organisation (see the policy)")
+    add.add_argument("--display", default="", metavar="TEXT", help="name as shown")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    actions.add_parser("list", help="list the accounts")
+    for name, text in (("disable", "disable an account"), ("enable", "enable it again")):
+        actions.add_parser(name, help=text).add_argument("name", metavar="NAME")
+    passwd = actions.add_parser("passwd", help="set a local account's password")
+    passwd.add_argument("name", metavar="NAME")
+    passwd.add_argument("--password-stdin", action="store_true")
+    roles = actions.add_parser("roles", help="replace an account's roles")
+    roles.add_argument("name", metavar="NAME")
+    roles.add_argument("--role", dest="roles", action="append", default=[], required=True)
+
+
+def _users(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
+    from app.security.accounts import AccountError
+    from app.security.passwords import PasswordRuleError
+    from app.security.users_cli import UsersRefusedError, UsersRequest, run_users
+
+    request = UsersRequest(
+        action=args.users_command,
+        name=getattr(args, "name", ""),
+        roles=tuple(getattr(args, "roles", ())),
+        organisation=getattr(args, "org", ""),
+        display=getattr(args, "display", ""),
+        password_stdin=getattr(args, "password_stdin", False),
+        acting_as=args.acting_as,
+    )
+    try:
+        run_users(
+            settings.effective_database_url(), settings.workstation, settings.policy_file, request
+        )
+    except UsersRefusedError as exc:
+        print(f"users: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (AccountError, PasswordRuleError) as exc:
+        print(f"users: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _since(value: str):  # -> datetime
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO time, e.g. 2026-11-21T10:00"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _audit_parser(commands) -> None:  # commands: argparse._SubParsersAction
+    audit = commands.add_parser(
+        "audit", help="check or read the audit log (no sign-in needed; each use is recorded)"
+    )
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_commands.add_parser(
+        "verify",
+        help="check the hash chain: exit 0 when intact, 5 with each broken place listed",
+    )
+    show = audit_commands.add_parser("show", help="print the newest entries, newest last")
+    show.add_argument("--last", type=int, default=50, metavar="N", help="how many (default 50)")
+    show.add_argument("--actor", default="", metavar="NAME", help="only this actor")
+    show.add_argument("--action", default="", metavar="PREFIX", help="actions starting so")
+    show.add_argument("--since", type=_since, metavar="ISO", help="entries from this time on")
+
+
+def _audit(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
+    from app.security.audit_cli import run_show, run_verify, workstation_of
+    from app.security.audit_query import AuditFilter
+
+    url = settings.effective_database_url()
+    workstation = workstation_of(getattr(settings, "workstation", ""))
+    if args.audit_command == "verify":
+        intact = run_verify(url, workstation, sys.stdout, sys.stderr)
+        return EXIT_OK if intact else EXIT_REFUSED
+    where = AuditFilter(actor=args.actor, action=args.action, since=args.since)
+    run_show(url, workstation, max(1, args.last), where, sys.stdout, sys.stderr)
+    return EXIT_OK
 
 
 def _rotate_key() -> int:
@@ -210,22 +337,44 @@ def _rotate_key() -> int:
 def _report(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
     from app.report import ReportError, ReportNotFoundError, ReportWriteError, write_report
     from app.report.collect import collect_exercise, collect_incident
-    from app.report.render import check_output
+    from app.report.render import check_output, report_language
+    from app.security.audit_cli import workstation_of
+    from app.security.export_access import ExportRefusedError, export_access
+    from app.security.redaction import redact_report
     from app.storage import RecordStore, create_engine_for, upgrade_schema
 
+    language = args.report_lang or settings.language or "en"
     try:
         check_output(args.out)  # before reading anything: a wrong path fails at once
         engine = create_engine_for(settings.effective_database_url())
         try:
             upgrade_schema(engine)
             store = RecordStore(engine)
+            subject = args.incident or args.exercise or "latest exercise"
+            access = export_access(
+                store,
+                workstation_of(getattr(settings, "workstation", "")),
+                unredacted=args.unredacted,
+                acting_as=args.acting_as,
+                purpose=args.purpose,
+                policy_file=getattr(settings, "policy_file", ""),
+                directory=getattr(settings, "directory", {}),
+                target=subject,
+            )
             if args.incident:
                 data = collect_incident(store, args.incident)
             else:
                 data = collect_exercise(store, args.exercise)
-            path = write_report(data, args.out, args.report_lang or settings.language or "en")
+            if access.redacted:  # exports are redacted unless a permitted person says why not
+                with report_language(language):
+                    data = redact_report(data)
+            path = write_report(data, args.out, language)
+            access.record(data.identifier, file=str(path), kind=data.kind)
         finally:
             engine.dispose()
+    except ExportRefusedError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except ReportNotFoundError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -284,6 +433,8 @@ def _train_detector(args: argparse.Namespace) -> int:
 
 
 def _export_dataset(settings, args: argparse.Namespace) -> int:  # settings: Settings
+    from app.security.audit_cli import workstation_of
+    from app.security.export_access import export_access
     from app.storage import RecordStore, create_engine_for, upgrade_schema
     from app.video.dataset import export_dataset
     from app.video.marks import marked_samples
@@ -293,7 +444,15 @@ def _export_dataset(settings, args: argparse.Namespace) -> int:  # settings: Set
     engine = create_engine_for(settings.effective_database_url())
     try:
         upgrade_schema(engine)
-        samples = marked_samples(RecordStore(engine), SnapshotStore())
+        store = RecordStore(engine)
+        samples = marked_samples(store, SnapshotStore())
+        # Pictures leave blurred (faces, and the heads of boxed people); on the record.
+        access = export_access(
+            store,
+            workstation_of(getattr(settings, "workstation", "")),
+            unredacted=False,
+            action="export.dataset",
+        )
     finally:
         engine.dispose()
     if not samples:
@@ -313,6 +472,10 @@ def _export_dataset(settings, args: argparse.Namespace) -> int:  # settings: Set
     )
     for what, reason in summary.skipped:
         print(f"skipped {what}: {reason}")
+    try:
+        access.record(str(args.out), pictures=summary.train_images + summary.val_images)
+    finally:
+        engine.dispose()
     return EXIT_OK
 
 
@@ -342,9 +505,22 @@ def _import(settings, args: argparse.Namespace) -> int:  # settings: app.setting
     return EXIT_OK if all(r.ok for r in results) else EXIT_REFUSED
 
 
+def _move_plain_credentials(path: Path) -> None:
+    """Tool credentials written in the settings file go to the secret store (with a warning);
+    if that fails they stay where they are and the console still starts."""
+    from app.security.secrets import SecretStoreError
+    from app.sync.credentials import move_plain_credentials
+
+    try:
+        move_plain_credentials(path)
+    except (SecretStoreError, OSError) as exc:
+        log.error("Tool credentials left in %s: %s", path, exc)
+
+
 def _settings(args: argparse.Namespace):  # -> app.settings.Settings
     from app import settings as settings_module
 
+    _move_plain_credentials(args.settings or settings_module.default_path())
     settings = settings_module.load(args.settings)
     if args.db:
         settings.database_url = args.db
@@ -404,12 +580,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rotate_key()
         if args.command == "report":
             return _report(settings, args)
+        if args.command == "audit":
+            return _audit(settings, args)
+        if args.command == "users":
+            return _users(settings, args)
+        if args.command == "secrets":
+            from app.security import secrets_cli
+
+            return secrets_cli.run(args, sys.stdin, sys.stdout, sys.stderr)
         from widgets.application import NoDisplayError, run_gui, take_screenshot
 
         if args.command == "screenshot":
-            return take_screenshot(settings, args.out, args.size, args.wait)
+            return take_screenshot(
+                settings,
+                args.out,
+                args.size,
+                args.wait,
+                user=args.shot_user or args.user or "",
+                layout=args.shot_layout or args.layout,
+            )
         try:
-            return run_gui(settings, settings_path=args.settings)
+            return run_gui(settings, settings_path=args.settings, username=args.user or "")
         except NoDisplayError as exc:
             print(f"watchfloor: {exc}", file=sys.stderr)
             return EXIT_CONFIG

@@ -7,6 +7,7 @@ runs the same code as the console on the desk.
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 from app.alerts.dedup import DedupRules
@@ -30,8 +31,26 @@ from app.replay.site import scenario_map_config
 from app.replay.tools import ExerciseConnectors
 from app.scenario.loader import load_scenario
 from app.scenario.model import ScenarioSpec
+from app.security.accounts import DEMO_PASSWORD, seed_demo_accounts
+from app.security.audit import AuditLog
+from app.security.directory import directory_from_settings
+from app.security.model import (
+    AuditEvent,
+    DecideUnmask,
+    EndUnmask,
+    Outcome,
+    PermissionRefused,
+    RequestUnmask,
+)
+from app.security.policy import load_policy
+from app.security.retention import RetentionService
+from app.security.sealing import Sealer
+from app.security.secrets import SecretStore
+from app.security.service import SecurityService
+from app.security.unmask import UnmaskService
 from app.sensors.service import SensorWatch
 from app.settings import Settings
+from app.shared_room import SharedRoom
 from app.social.analysis import analyzer_factory
 from app.social.keys import KeyStore
 from app.social.privacy import ChainPipeline, PostPseudonymiser
@@ -39,6 +58,7 @@ from app.social.watch import SocialWatch
 from app.sources import Source, SourceRunner
 from app.stats.source import AlertStatsSource
 from app.storage import RecordStore, create_engine_for, upgrade_schema
+from app.storage.listener import ChangeListener
 from app.sync.connector import RestConnector
 from app.terminology import default_terminology
 from app.timeline.messages import AddBookmark, DeleteBookmark
@@ -54,16 +74,34 @@ log = logging.getLogger(__name__)
 class Core:
     def __init__(self, settings: Settings, plugins: PluginRegistry | None = None) -> None:
         self.settings = settings
+        # Read first: a broken policy file stops the start before anything is opened.
+        policy = load_policy(settings.policy_file or None)
         self.hub = Hub()
         self.engine = create_engine_for(settings.effective_database_url())
         upgrade_schema(self.engine)
         self.store = RecordStore(self.engine)
+        # Who works at this desk, and the record of what they do (started first, stopped last).
+        self.workstation = settings.workstation or socket.gethostname()
+        self.audit = AuditLog(self.store, self.workstation)
+        self.security = SecurityService(
+            self.store,
+            self.hub,
+            policy,
+            self.audit,
+            self.workstation,
+            directory_from_settings(settings.directory),
+        )
+        self._seed_demo_accounts()
         self.terms = default_terminology()
         repository = AlertRepository(self.store)
         alerts = AlertPipeline(repository, self.terms, PriorityRules.load(), DedupRules())
         # Authors are pseudonymised before anything is stored or published (keys outside the DB).
-        self.pseudonym_keys = KeyStore()
-        posts = PostPseudonymiser(self.pseudonym_keys, self.store)
+        # Secrets (pseudonym keys, the column key, tool credentials): the OS keyring or an
+        # owner-only file, never the database. Handles are kept sealed for approved unmasks.
+        self.secrets = SecretStore()
+        self.sealer = Sealer(self.secrets)
+        self.pseudonym_keys = KeyStore(self.secrets)
+        posts = PostPseudonymiser(self.pseudonym_keys, self.store, self.sealer)
         self.ingest = Ingest(self.store, self.hub, ChainPipeline(posts, alerts))
         self.alerts = AlertService(
             repository,
@@ -74,6 +112,8 @@ class Core:
             self._route,
         )
         self.incidents = IncidentService(self.store, self.hub, self.ingest.accept)
+        # Other workstations' changes to a shared PostgreSQL database (started in start()).
+        self.listener: ChangeListener | None = None
         self.timeline = TimelineService(self.store, self.hub, self.terms)
         # A scenario given at start (--scenario) is loaded now: its site layers are the map's.
         self.scenario: ScenarioSpec | None = _load_scenario(settings.scenario)
@@ -101,6 +141,27 @@ class Core:
             self.plugins,
             ModelRegistry(),
         )
+        # Faces and authors shown for a stated purpose, for a time, after a second approval.
+        self.unmask = UnmaskService(
+            self.store,
+            self.hub,
+            self.audit,
+            self.security,
+            self.security.policy.unmask,
+            self.video.submit,  # past the core's guard: the grant is the permission
+            self.workstation,
+            sealer=self.sealer,
+            known_camera=lambda camera: camera in self.video.cameras,
+        )
+        # Old records purged on a schedule, except what open incidents hold; audited.
+        self.retention = RetentionService(
+            self.store,
+            self.audit,
+            settings.retention_days,
+            settings.retention_interval_h,
+            self.workstation,
+            snapshots=self.video.snapshots,
+        )
         self.runner = SourceRunner(self.ingest, self.hub)
         self.sources: list[Source] = []
         self.demo_tools: DemoTools | None = None
@@ -115,9 +176,33 @@ class Core:
     def _plays_demo(self) -> bool:
         return self.settings.demo and not self.settings.sources and not self.settings.scenario
 
+    def _seed_demo_accounts(self) -> None:
+        """One demo account per role on a desk's own fresh database, never a shared one."""
+        if self.settings.database_url or self.engine.dialect.name != "sqlite":
+            return
+        if seed_demo_accounts(self.security.accounts):
+            log.warning(
+                "No accounts yet: demo accounts added (operator, supervisor, commander, "
+                "trainer, analyst, admin, viewer), password %r; add real ones with "
+                "'main.py users add' and disable these",
+                DEMO_PASSWORD,
+            )
+
     def submit(self, command: object) -> None:
-        """Hands an operator's command to the service that owns it; returns at once."""
-        if isinstance(command, AlertCommand):
+        """Checks the signed-in person may give ``command`` (a refusal is published as
+        ``PermissionRefused``), puts it on the audit record, and hands it to the service that
+        owns it; returns at once."""
+        need, refusal = self.security.check(command)
+        if need is None:
+            raise TypeError(f"no service takes {type(command).__name__} commands")
+        if refusal is not None:
+            self.security.audit_command(command, refusal)
+            self.hub.publish(PermissionRefused(command, refusal.message))
+            return
+        self.security.audit_command(command)
+        if isinstance(command, RequestUnmask | DecideUnmask | EndUnmask):
+            self.unmask.submit(command)  # it records each step itself
+        elif isinstance(command, AlertCommand):
             self.alerts.submit(command)
         elif isinstance(command, INCIDENT_COMMANDS):
             self.incidents.submit(command)
@@ -171,7 +256,22 @@ class Core:
                 return ConnectorRoute(source.id, source.config.simulated)
         return None
 
+    def audit_event(
+        self,
+        action: str,
+        target: str = "",
+        detail: dict[str, Any] | None = None,
+        outcome: Outcome = Outcome.OK,
+    ) -> None:
+        """Puts something the GUI did that is no command (a language change, a layout reset,
+        an export) on the record, in the signed-in person's name; returns at once."""
+        self.audit.record(
+            AuditEvent(self.security.actor, action, target, outcome, detail or {}, self.workstation)
+        )
+
     def start(self) -> None:
+        self.audit.start()
+        self.security.start()
         self.alerts.start()
         self.incidents.start()
         self.timeline.start()
@@ -180,6 +280,9 @@ class Core:
         self.sites.start()
         self.sensor_watch.start()
         self.social_watch.start()
+        self.unmask.start()  # after the video side: it may re-blur cameras at once
+        self.retention.start()
+        self._start_listener()
         for config in self.source_configs():
             source = self._build_source(config)
             if source is not None:
@@ -189,6 +292,21 @@ class Core:
         self.exercise.start()
         if self.scenario is not None:
             self.exercise.start_exercise(self.scenario, self.settings.demo_speed)
+
+    def _start_listener(self) -> None:
+        """Workstations sharing one PostgreSQL database hear each other's changes, pushed
+        (LISTEN/NOTIFY); a local SQLite store has nobody to hear."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        room = SharedRoom(
+            self.store,
+            self.hub,
+            self.alerts.repository,
+            self.incidents,
+            self.unmask,
+        )
+        self.listener = room.listener(self.engine.url.render_as_string(hide_password=False))
+        self.listener.start()
 
     def _build_source(self, config: dict[str, Any]) -> Source | None:
         plugin_id = str(config.get("plugin", ""))
@@ -207,8 +325,13 @@ class Core:
             return None
 
     def stop(self) -> None:
+        if self.listener is not None:  # first: nothing is published into stopped services
+            self.listener.stop()
+            self.listener = None
+        self.retention.stop()  # early: a purge in progress ends between two batches
         self.exercise.stop()
         self.runner.stop()
+        self.unmask.stop()  # before the video side: faces it showed are blurred again
         self.video.stop()
         self.sensor_watch.stop()
         self.social_watch.stop()
@@ -219,6 +342,8 @@ class Core:
         if self.demo_tools is not None:
             self.demo_tools.stop()
             self.demo_tools = None
+        self.security.stop()
+        self.audit.stop()  # last: what every service did until now is written
         self.engine.dispose()
 
 

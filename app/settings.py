@@ -20,7 +20,9 @@ from app import paths
 log = logging.getLogger(__name__)
 
 VERSION = 1
-ROLES = ("operator", "commander", "trainer")
+# Layouts (arrangements of panels). Since sign-in, the signed-in person's roles choose the
+# layout; "role" only remembers which of their own layouts they used last.
+ROLES = ("operator", "commander", "trainer", "viewer")
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 # MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
@@ -49,6 +51,17 @@ class Settings:
     map: dict[str, Any] = field(default_factory=dict)
     # Cameras' detectors, models, ground mapping and the face-blur default (app/video/config.py).
     video: dict[str, Any] = field(default_factory=dict)
+    # This desk's name in the audit log and session records (empty: the host name).
+    workstation: str = ""
+    # Roles, routing and unmask rules (YAML); empty: the bundled resources/security/policy.yaml.
+    policy_file: str = ""
+    # Directory sign-in (LDAP/Active Directory, app/security/directory.py); empty: local only.
+    directory: dict[str, Any] = field(default_factory=dict)
+    # Records older than this many days are purged (app/security/retention.py); 0 keeps
+    # everything. The audit log is never purged.
+    retention_days: int = 90
+    # Hours between purges (the first runs shortly after start).
+    retention_interval_h: float = 1.0
 
     def effective_database_url(self) -> str:
         return self.database_url or paths.default_database_url()

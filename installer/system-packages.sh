@@ -11,6 +11,10 @@ packages=(
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libasound2 libpulse0 fonts-dejavu-core
   libpango-1.0-0 libpangoft2-1.0-0
   mosquitto
+  # The shared control room's tests start a real PostgreSQL server of their own.
+  postgresql
+  # The directory sign-in tests start a real OpenLDAP server of their own.
+  slapd ldap-utils
 )
 
 missing=()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from app.model import (
@@ -157,3 +158,52 @@ def one_of_each() -> list[Any]:
             ),
         ),
     ]
+
+
+# --- people at the console (the core refuses commands from nobody) -------------------------
+
+TEST_PASSWORD = "correct horse battery"  # a test account's, on a tmp database
+# Together these two roles may give every command the core takes (exercises included).
+ALL_ROLES = ("supervisor", "trainer")
+
+
+@cache
+def _test_hash() -> str:
+    """One Argon2 hash for every test account: tests add many accounts, hashing once."""
+    from app.security.passwords import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+def account(
+    core: Any,
+    username: str,
+    roles: tuple[str, ...] = ALL_ROLES,
+    organisation: str = "city-control",
+) -> None:
+    """Adds ``username`` to ``core``'s accounts (password ``TEST_PASSWORD``) unless present."""
+    if core.security.accounts.get(username) is None:
+        core.security.accounts.add(username, username, organisation, roles, _test_hash())
+
+
+def signed_in(
+    core: Any,
+    username: str = "tester",
+    roles: tuple[str, ...] = ALL_ROLES,
+    organisation: str = "city-control",
+) -> Any:
+    """``core`` with ``username`` signed in (added first if needed); returns ``core``."""
+    principal = core.security.principal
+    if principal is None or principal.username != username:
+        account(core, username, roles, organisation)
+        core.security.sign_in(username, TEST_PASSWORD)
+    return core
+
+
+def submit_as(core: Any, command: Any, roles: tuple[str, ...] = ALL_ROLES) -> None:
+    """Signs in the person named in ``command.by`` (when it names one), then submits it: for
+    tests whose commands come from several people at one desk."""
+    by = getattr(command, "by", "")
+    if by:
+        signed_in(core, by, roles)
+    core.submit(command)

@@ -46,7 +46,7 @@ from app.model import (
 )
 from app.runtime import Core
 from app.settings import Settings
-from tests.factories import alert
+from tests.factories import alert, signed_in, submit_as
 
 SOP = SopLibrary.load()
 
@@ -138,7 +138,7 @@ def apart(identifier: str, n: int, **changes: Any) -> Alert:
 
 def open_incident(core: Core, inbox: Inbox, *alert_ids: str, **changes: Any) -> IncidentChanged:
     command = OpenIncident(changes.pop("title", "Stage"), alert_ids, changes.pop("by", "ann"))
-    core.submit(dataclasses.replace(command, **changes))
+    submit_as(core, dataclasses.replace(command, **changes))
     return inbox.incident(command.identifier, lambda _: True)
 
 
@@ -173,7 +173,7 @@ def test_adding_alerts_adds_only_new_checklists_and_raises_the_priority(running)
     core, inbox = running
     view = open_incident(core, inbox, "a-3")
     incident_id = view.incident.identifier
-    core.submit(AddIncidentAlerts(incident_id, ("a-1", "a-2"), "bob", expected_version=1))
+    submit_as(core, AddIncidentAlerts(incident_id, ("a-1", "a-2"), "bob", expected_version=1))
     grown = inbox.incident(incident_id, lambda v: v.incident.version == 2)
     assert grown.incident.priority is Priority.P1
     assert [checklist_of(t) for t in grown.tasks].count("knife") == len(SOP.checklists["knife"])
@@ -193,9 +193,9 @@ def test_exercise_alerts_make_an_exercise_incident_of_their_run(make_core) -> No
     view = open_incident(core, inbox, "sim-wd:xRUN7.weapon-1", "sim-social:xRUN7.post-2")
     assert view.incident.status is Status.EXERCISE
     assert view.incident.exercise_id == "RUN7"
-    core.submit(AddIncidentAlerts(view.incident.identifier, ("real",), "ann"))
+    submit_as(core, AddIncidentAlerts(view.incident.identifier, ("real",), "ann"))
     mixed = OpenIncident("Mixed", ("real", "sim-wd:xRUN7.weapon-1"), "ann")
-    core.submit(mixed)
+    submit_as(core, mixed)
     refusals = inbox.refusals(2)
     assert all("cannot share an incident" in r.message for r in refusals)
     assert core.store.get(Incident, mixed.identifier) is None
@@ -205,14 +205,14 @@ def test_actions_on_member_alerts_are_logged_and_on_other_alerts_not(running) ->
     core, inbox = running
     view = open_incident(core, inbox, "a-1", "a-3")
     incident_id = view.incident.identifier
-    core.submit(AlertCommand(Action.ACKNOWLEDGE, "a-1", "op-7"))
-    core.submit(AlertCommand(Action.DISMISS, "a-3", "op-8", reason="a shadow"))
-    core.submit(AlertCommand(Action.ACKNOWLEDGE, "other", "op-9"))
+    submit_as(core, AlertCommand(Action.ACKNOWLEDGE, "a-1", "op-7"))
+    submit_as(core, AlertCommand(Action.DISMISS, "a-3", "op-8", reason="a shadow"))
+    submit_as(core, AlertCommand(Action.ACKNOWLEDGE, "other", "op-9"))
     logged = inbox.incident(incident_id, lambda v: sum(e.kind == "action" for e in v.entries) == 2)
     inbox.wait(lambda: any(a.alert_identifier == "other" for a in inbox.of(AlertAction)))
     # The service handles its queue in order: once this note is in, the action on "other"
     # has been looked at too.
-    core.submit(AddIncidentNote(incident_id, "Police informed", "ann"))
+    submit_as(core, AddIncidentNote(incident_id, "Police informed", "ann"))
     noted = inbox.incident(incident_id, lambda v: any(e.kind == "note" for e in v.entries))
     actions = [e for e in noted.entries if e.kind == "action"]
     assert [(e.by, e.details["alert_id"], e.details["action"]) for e in actions] == [
@@ -244,7 +244,7 @@ def test_escalating_a_member_raises_the_incident(running) -> None:
     view = open_incident(core, inbox, "low")
     before = view.incident.priority
     assert before > Priority.P1
-    core.submit(AlertCommand(Action.ESCALATE, "low", "op-7"))
+    submit_as(core, AlertCommand(Action.ESCALATE, "low", "op-7"))
     raised = inbox.incident(view.incident.identifier, lambda v: len(v.entries) > 2)
     assert raised.incident.priority == before - 1
     assert log_text.describe(raised.entries[-1]) == (
@@ -257,7 +257,7 @@ def test_the_state_machine_refuses_moves_it_does_not_know(running) -> None:
     incident_id = open_incident(core, inbox, "a-1").incident.identifier
 
     def move(state: str, version: int, reason: str = "") -> None:
-        core.submit(SetIncidentState(incident_id, state, "cmdr", version, reason=reason))
+        submit_as(core, SetIncidentState(incident_id, state, "cmdr", version, reason=reason))
 
     move("contained", 1)
     assert inbox.refusals(1)[-1].message == (
@@ -274,7 +274,7 @@ def test_the_state_machine_refuses_moves_it_does_not_know(running) -> None:
     assert inbox.refusals(3)[-1].message == (
         "Cannot mark an incident as contained while it is closed."
     )
-    core.submit(AddIncidentTask(incident_id, "Call the mayor", "cmdr"))
+    submit_as(core, AddIncidentTask(incident_id, "Call the mayor", "cmdr"))
     assert "reopen it" in inbox.refusals(4)[-1].message
     move("open", 3, reason="second device found")
     reopened = inbox.incident(incident_id, lambda v: v.incident.version == 4)
@@ -291,8 +291,8 @@ def test_the_state_machine_refuses_moves_it_does_not_know(running) -> None:
 def test_two_changes_from_the_same_version_one_is_refused(running) -> None:
     core, inbox = running
     incident_id = open_incident(core, inbox, "a-1").incident.identifier
-    core.submit(SetIncidentState(incident_id, "active", "cmdr-a", expected_version=1))
-    core.submit(AssignCommander(incident_id, "Chief Berg", "cmdr-b", expected_version=1))
+    submit_as(core, SetIncidentState(incident_id, "active", "cmdr-a", expected_version=1))
+    submit_as(core, AssignCommander(incident_id, "Chief Berg", "cmdr-b", expected_version=1))
     refused = inbox.refusals(1)[0]
     assert isinstance(refused.command, AssignCommander)
     assert refused.message.startswith("Not changed: cmdr-a changed this incident meanwhile.")
@@ -308,9 +308,9 @@ def test_a_second_workstation_on_the_same_database_cannot_overwrite_a_change(
     core, inbox = running
     incident_id = open_incident(core, inbox, "a-1").incident.identifier
     other, other_inbox = make_core()  # another console on the same database
-    other.submit(AssignCommander(incident_id, "Chief Berg", "cmdr-b", expected_version=1))
+    submit_as(other, AssignCommander(incident_id, "Chief Berg", "cmdr-b", expected_version=1))
     other_inbox.incident(incident_id, lambda v: v.incident.version == 2)
-    core.submit(SetIncidentState(incident_id, "active", "cmdr-a", expected_version=1))
+    submit_as(core, SetIncidentState(incident_id, "active", "cmdr-a", expected_version=1))
     assert "cmdr-b changed this incident meanwhile" in inbox.refusals(1)[0].message
     # The guard is the UPDATE itself, not only the check before it: a write based on
     # version 1 changes nothing and logs nothing.
@@ -328,16 +328,16 @@ def test_notes_tasks_and_commander_are_logged_with_who_did_them(running) -> None
     view = open_incident(core, inbox, "a-1")
     incident_id = view.incident.identifier
     first_step = view.tasks[0]
-    core.submit(AddIncidentNote(incident_id, "  Police on site  ", "bob"))
-    core.submit(AddIncidentTask(incident_id, "Close the north gate", "carol"))
-    core.submit(AssignCommander(incident_id, "Chief Berg", "erin", expected_version=1))
-    core.submit(SetTaskDone(first_step.identifier, True, "dave"))
+    submit_as(core, AddIncidentNote(incident_id, "  Police on site  ", "bob"))
+    submit_as(core, AddIncidentTask(incident_id, "Close the north gate", "carol"))
+    submit_as(core, AssignCommander(incident_id, "Chief Berg", "erin", expected_version=1))
+    submit_as(core, SetTaskDone(first_step.identifier, True, "dave"))
     latest = inbox.incident(incident_id, lambda v: v.tasks[0].done is not None)
     free = next(t for t in latest.tasks if t.kind == "task")
-    core.submit(SetTaskDone(free.identifier, True, "fred"))
-    core.submit(SetTaskDone(first_step.identifier, True, "gina"))  # dave was first
+    submit_as(core, SetTaskDone(free.identifier, True, "fred"))
+    submit_as(core, SetTaskDone(first_step.identifier, True, "gina"))  # dave was first
     assert inbox.refusals(1)[0].message == "dave marked this task done meanwhile."
-    core.submit(SetTaskDone(first_step.identifier, False, "gina"))
+    submit_as(core, SetTaskDone(first_step.identifier, False, "gina"))
     final = inbox.incident(incident_id, lambda v: v.tasks[0].done is None and len(v.entries) > 7)
     lines = [(e.kind, e.by, log_text.describe(e)) for e in final.entries][2:]
     assert lines == [
@@ -357,7 +357,7 @@ def test_sop_ticks_on_an_alert_persist_and_come_back_after_a_restart(make_core, 
     core, inbox = running
     incident_id = open_incident(core, inbox, "a-1").incident.identifier
     for step, done in ((2, True), (0, True), (0, False)):
-        core.submit(MarkSopStep("a-1", step, done, "op-7"))
+        submit_as(core, MarkSopStep("a-1", step, done, "op-7"))
     inbox.wait(lambda: len(inbox.of(SopProgress)) == 3)
     assert inbox.of(SopProgress)[-1] == SopProgress("a-1", frozenset({2}))
     stored = [a for a in inbox.of(AlertAction) if a.action == "sop-step"]
@@ -371,8 +371,9 @@ def test_sop_ticks_on_an_alert_persist_and_come_back_after_a_restart(make_core, 
     core.stop()
 
     again, again_inbox = make_core()
-    again.submit(SopProgressQuery("a-1"))
-    again.submit(SopProgressQuery("a-2"))
+    signed_in(again)
+    submit_as(again, SopProgressQuery("a-1"))
+    submit_as(again, SopProgressQuery("a-2"))
     again_inbox.wait(lambda: len(again_inbox.of(SopProgress)) == 2)
     assert again_inbox.of(SopProgress) == [
         SopProgress("a-1", frozenset({2})),

@@ -22,6 +22,7 @@ from app.simtools.server import SimulatedToolServer
 from app.simtools.tool import SimulatedTool
 from app.storage.codecs import TABLES, from_row
 from app.storage.orm import OutboxRow
+from tests.factories import signed_in
 from tests.replay_specs import alert_data, escalation_spec, timed_spec
 from tests.video_helpers import wait_until
 
@@ -48,7 +49,7 @@ def make_core(tmp_path: Path) -> Iterator[Any]:
             "demo": False,
         }
         settings = Settings(**(fields | changes))
-        core = Core(settings)
+        core = signed_in(Core(settings), "tess")  # the trainer at the desk
         statuses = Statuses()
         core._test_statuses = statuses  # type: ignore[attr-defined]  # kept alive with the core
         core.hub.subscribe(ExerciseStatus, statuses.on_status)

@@ -25,7 +25,7 @@ from app.timeline.messages import (
     TimelineWindow,
 )
 from app.timeline.service import TimelineService
-from tests.factories import alert
+from tests.factories import alert, submit_as
 from tests.video_helpers import wait_until
 
 
@@ -182,7 +182,7 @@ def test_the_core_routes_bookmark_commands(tmp_path: Path):
     seen = Collector(core.hub)
     core.start()
     try:
-        core.submit(AddBookmark(utc_now(), "Shift handover", "cmd-1"))
+        submit_as(core, AddBookmark(utc_now(), "Shift handover", "cmd-1"))
         wait_until(lambda: any(m.bookmarks for m in seen.of(BookmarksChanged)), what="the bookmark")
         (bookmark,) = seen.of(BookmarksChanged)[-1].bookmarks
         assert core.store.get(Bookmark, bookmark.identifier).note == "Shift handover"

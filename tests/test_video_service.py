@@ -11,10 +11,12 @@ import pytest
 
 from app.model import Alert, AlertAction, Detection, GeoPoint, Status, Zone
 from app.runtime import Core
+from app.security.model import PermissionRefused
 from app.settings import Settings
 from app.video.dataset import export_dataset
 from app.video.marks import marked_samples
 from app.video.messages import CameraStatus, MarkDetection, SetFaceBlur, VideoCameras
+from tests.factories import signed_in
 from tests.video_helpers import pets_video
 
 # The clip's picture laid on a made-up 40 m x 30 m patch of ground (top of the picture north).
@@ -66,7 +68,7 @@ def core(tmp_path: Path):
         "repeat_after_s": 3600,
     }
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'video.db'}", demo=False, video=video)
-    core = Core(settings)
+    core = signed_in(Core(settings), "op1")
     core.store.save([RESTRICTED])
     statuses: list[CameraStatus] = []
     cameras: list[VideoCameras] = []
@@ -123,8 +125,18 @@ def test_verdicts_are_stored_and_become_a_training_dataset(core: Core, tmp_path:
 
 def test_showing_faces_needs_a_reason_and_is_logged(core: Core, caplog) -> None:
     wait_for(lambda: core.cameras_seen, what="the camera list")
-    core.submit(SetFaceBlur("pets", False, reason="", by="op1"))
+    # Through the core faces are never shown: only an approved unmask request lifts the blur,
+    # through the video service itself (as the unmask service does).
+    refused: list[PermissionRefused] = []
+    keep = refused.extend  # the hub holds subscribers weakly
+    core.hub.subscribe(PermissionRefused, keep)
     core.submit(SetFaceBlur("pets", False, reason="identify the suspect for police", by="op1"))
+    wait_for(lambda: refused, what="the refusal")
+    assert core.cameras_seen[-1].cameras[0].blurred
+    core.video.submit(SetFaceBlur("pets", False, reason="", by="op1"))
+    core.video.submit(
+        SetFaceBlur("pets", False, reason="identify the suspect for police", by="op1")
+    )
     wait_for(
         lambda: not core.cameras_seen[-1].cameras[0].blurred, what="faces shown after a reason"
     )
@@ -175,7 +187,7 @@ def test_a_camera_switched_to_a_trained_model_alerts_through_its_worker(tmp_path
     version = ModelRegistry().register(weights, "Test model", metrics={"map50": 0.5})
     video = {"cameras": {"pets": {"name": "Pets", "uri": str(pets_video()), "confidence": 0.01}}}
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'yolo.db'}", demo=False, video=video)
-    core = Core(settings)
+    core = signed_in(Core(settings), "op1")
     cameras: list[VideoCameras] = []
     keep = cameras.extend  # the hub holds subscribers weakly
     core.hub.subscribe(VideoCameras, keep)

@@ -18,7 +18,7 @@ from app.messages import Selection
 from app.model import AlertAction, GeoPoint, Priority, Status
 from app.runtime import Core
 from app.settings import Settings
-from tests.factories import alert
+from tests.factories import alert, submit_as
 
 SOP = SopLibrary.load()
 
@@ -164,7 +164,7 @@ def test_a_change_someone_made_first_is_refused_and_shown(
     try:
         seen = Seen()
         subscription = other.hub.subscribe(IncidentChanged, seen.on_batch)
-        other.submit(AssignCommander(view.incident.identifier, "Chief Berg", "cmdr-b", 1))
+        submit_as(other, AssignCommander(view.incident.identifier, "Chief Berg", "cmdr-b", 1))
         qtbot.waitUntil(lambda: bool(seen.items))
         subscription.cancel()
     finally:
