@@ -22,7 +22,7 @@ import logging
 import queue
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -154,6 +154,10 @@ class AuditLog:
 
     def _entry(self, seq: int, prev: str, event: AuditEvent, now: datetime) -> AuditEntry:
         time = event.time or now
+        if time.tzinfo is not None:
+            # Hashed as the database gives it back (UTC): a time given in another zone would
+            # otherwise hash as "+02:00" now and "+00:00" at verification.
+            time = time.astimezone(UTC)
         workstation = event.workstation or self.workstation
         detail = _as_json(event.detail)
         outcome = Outcome(event.outcome)
@@ -217,6 +221,16 @@ class AuditLog:
             return
         try:
             self.append(batch)
+        except (ValueError, TypeError) as exc:
+            # One malformed event (an unknown outcome) must neither end the writer thread (every
+            # later event would wait forever) nor take its whole batch down: one at a time.
+            if len(batch) == 1:
+                log.error(
+                    "Audit entry not written: %s %s: %s", batch[0].actor, batch[0].action, exc
+                )
+            else:
+                for event in batch:
+                    self._write_one(event)
         except StorageError as exc:
             # Kept in the log file at least; the operator sees the store's own error elsewhere.
             log.error("Audit entries not written (%d): %s", len(batch), exc)
@@ -228,6 +242,11 @@ class AuditLog:
             with self._idle:
                 self._pending -= len(batch)
                 self._idle.notify_all()
+
+    def _write_one(self, event: AuditEvent) -> None:
+        with self._idle:
+            self._pending += 1  # _write counts it down again
+        self._write([event])
 
 
 def _row(entry: AuditEntry) -> AuditEntryRow:
