@@ -210,7 +210,7 @@ def test_the_key_stays_out_of_the_database(
     base_url = server.add(tool)
     tool.publish_records("posts", tool_post(1, "@harbour_watcher", "hello"))
     pull(console, base_url, posts_published(1))
-    path = console.keys.path
+    path = console.keys.secrets.path  # no OS keyring here: the owner-only secrets file
     assert path.is_relative_to(watchfloor_home) and not path.is_relative_to(console.db_folder)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     stored = console.database_bytes()

@@ -1,9 +1,10 @@
-"""Pseudonymising post authors: the key file, stable pseudonyms, rotation, mentions, and the
-ingest pipeline that applies them (unit level; the REST and file paths are in
+"""Pseudonymising post authors: the keys in the secret store, stable pseudonyms, rotation,
+mentions, and the ingest pipeline that applies them (unit level; the REST and file paths are in
 test_post_ingest.py)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import os
@@ -18,7 +19,8 @@ import pytest
 
 from app.model import GeoPoint, Post
 from app.paths import config_dir
-from app.social.keys import KEY_FILE, KeyStore, KeyStoreError
+from app.security.secrets import FILE_NAME as SECRETS_FILE
+from app.social.keys import KEY_FILE, SECRET_NAME, KeyStore, KeyStoreError
 from app.social.privacy import (
     PSEUDONYM,
     ChainPipeline,
@@ -59,36 +61,84 @@ def store(tmp_path: Path) -> Iterator[RecordStore]:
     engine.dispose()
 
 
-def test_the_key_file_is_created_on_first_use_for_its_owner_only(
+def test_the_keys_are_created_on_first_use_in_the_secret_store(
     keys: KeyStore, watchfloor_home: Path
 ) -> None:
-    assert not (config_dir() / KEY_FILE).exists(), "no key before it is needed"
+    """No OS keyring runs here, so the secret store is its owner-only file."""
+    path = config_dir() / SECRETS_FILE
+    assert not path.exists(), "no key before it is needed"
     ring = keys.ring()
-    path = config_dir() / KEY_FILE
-    assert keys.path == path and path.is_relative_to(watchfloor_home)
+    assert keys.secrets.path == path and path.is_relative_to(watchfloor_home)
+    assert not keys.secrets.uses_keyring
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert keys.secrets.names() == [SECRET_NAME]
     assert ring.current.key_id == "p1" and len(ring.current.secret) == 32
     assert ring.current.secret.hex() not in repr(ring), "secrets stay out of reprs and logs"
     assert KeyStore().ring() == ring, "the next start reads the same key"
-    assert [p.name for p in path.parent.iterdir()] == [KEY_FILE], "no temporary file left"
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")], "no temporary left"
 
 
-def test_a_key_file_readable_by_others_is_tightened(keys: KeyStore) -> None:
+def test_a_secrets_file_readable_by_others_is_tightened(keys: KeyStore) -> None:
     keys.ring()
-    keys.path.chmod(0o644)
+    keys.secrets.path.chmod(0o644)
     KeyStore().ring()
-    assert stat.S_IMODE(keys.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(keys.secrets.path.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize("content", ["{", "[]", '{"version": 1, "current": "p1", "keys": []}'])
-def test_an_unusable_key_file_is_an_error_never_replaced(keys: KeyStore, content: str) -> None:
-    keys.path.parent.mkdir(parents=True, exist_ok=True)
-    keys.path.write_text(content)
-    with pytest.raises(KeyStoreError, match=KEY_FILE):
+def test_unusable_keys_are_an_error_never_replaced(keys: KeyStore, content: str) -> None:
+    keys.secrets.set(SECRET_NAME, content)
+    with pytest.raises(KeyStoreError, match=SECRET_NAME):
         keys.ring()
-    assert keys.path.read_text() == content, "old pseudonyms must stay matchable"
+    assert keys.secrets.get(SECRET_NAME) == content, "old pseudonyms must stay matchable"
     with pytest.raises(StorageError, match="cannot be pseudonymised"):
         PostPseudonymiser(keys).prepare([post()])
+
+
+def test_an_unreadable_secrets_file_is_an_error_never_replaced(keys: KeyStore) -> None:
+    path = config_dir() / SECRETS_FILE
+    path.write_text("{")
+    with pytest.raises(KeyStoreError, match=SECRETS_FILE):
+        keys.ring()
+    assert path.read_text() == "{"
+
+
+def _legacy_document(secret: bytes) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "current": "p1",
+        "keys": [
+            {"id": "p1", "secret": base64.b64encode(secret).decode(), "created": T0.isoformat()}
+        ],
+    }
+
+
+def test_an_old_key_file_is_moved_into_the_secret_store() -> None:
+    secret = os.urandom(32)
+    legacy = config_dir() / KEY_FILE
+    legacy.write_text(json.dumps(_legacy_document(secret)))
+    legacy.chmod(0o600)
+    keys = KeyStore()
+    assert keys.ring().current.secret == secret, "the same key: old pseudonyms still match"
+    assert not legacy.exists(), "removed once the store holds it"
+    assert KeyStore().ring().current.secret == secret
+
+
+def test_an_old_key_file_differing_from_the_store_is_kept() -> None:
+    KeyStore().ring()
+    legacy = config_dir() / KEY_FILE
+    legacy.write_text(json.dumps(_legacy_document(os.urandom(32))))
+    with pytest.raises(KeyStoreError, match="other pseudonym keys"):
+        KeyStore().ring()
+    assert legacy.exists(), "never removed while its keys are nowhere else"
+
+
+def test_an_unreadable_old_key_file_is_an_error_and_kept() -> None:
+    legacy = config_dir() / KEY_FILE
+    legacy.write_text("{")
+    with pytest.raises(KeyStoreError, match=KEY_FILE):
+        KeyStore().ring()
+    assert legacy.read_text() == "{"
 
 
 def test_two_first_uses_at_once_agree_on_one_key() -> None:
@@ -130,8 +180,8 @@ def test_rotation_makes_new_pseudonyms_and_keeps_the_old_keys(keys: KeyStore) ->
     reread = KeyStore().ring()
     assert reread.current == new_key and reread.get("p1") == old_key
     assert pseudonym(reread.get("p1"), "microblog", "harbour_watcher") == before
-    assert stat.S_IMODE(keys.path.stat().st_mode) == 0o600
-    document = json.loads(keys.path.read_text())
+    assert stat.S_IMODE(keys.secrets.path.stat().st_mode) == 0o600
+    document = json.loads(keys.secrets.get(SECRET_NAME) or "")
     assert [k["id"] for k in document["keys"]] == ["p1", "p2"] and document["current"] == "p2"
     assert keys.rotate().key_id == "p3"
 
@@ -213,4 +263,4 @@ def test_the_key_file_is_owner_only_whatever_the_umask(keys: KeyStore) -> None:
         keys.ring()
     finally:
         os.umask(previous)
-    assert stat.S_IMODE(keys.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(keys.secrets.path.stat().st_mode) == 0o600

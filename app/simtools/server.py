@@ -186,7 +186,12 @@ def _handler_for(server: SimulatedToolServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(fault.status, fault.body, fault.content_type)
                 return False
-            if tool.api_key and self.headers.get("X-API-Key") != tool.api_key:
+            # The key as an API-key header or as a bearer token (tools take either).
+            presented = {
+                self.headers.get("X-API-Key"),
+                (self.headers.get("Authorization") or "").removeprefix("Bearer "),
+            }
+            if tool.api_key and tool.api_key not in presented:
                 self._json(HTTPStatus.UNAUTHORIZED, {"error": "missing or wrong API key"})
                 return False
             return True

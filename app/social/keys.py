@@ -1,25 +1,27 @@
-"""The secret keys behind authors' pseudonyms, kept in a file of their own, never in the store.
+"""The secret keys behind authors' pseudonyms, kept in the secret store, never in the database.
 
 Whoever holds the database alone cannot link a pseudonym back to a handle (not even by hashing
-guessed handles): that takes the key. The file sits in the user's configuration folder (or
-under ``WATCHFLOOR_HOME``), readable by its owner only, and is created on first use.
+guessed handles): that takes the key. The keys are one entry ("pseudonym-keys") of the
+console's ``SecretStore`` (the OS keyring, or an owner-only file in the configuration folder),
+created on first use.
 
-Keys rotate: a new key becomes current and the old ones stay in the file, because pseudonyms
-made with them must still be matchable by an authorised de-anonymisation later. A key file that
-cannot be read is an error, never silently replaced: a new key would orphan every pseudonym.
+Keys rotate: a new key becomes current and the old ones stay, because pseudonyms made with them
+must still be matchable by an authorised de-anonymisation later. Keys that cannot be read are
+an error, never silently replaced: a new key would orphan every pseudonym.
+
+Earlier versions kept the keys in a file of their own (``pseudonym-keys.json``); on first use
+that file is moved into the secret store: written there, read back and compared, and only then
+removed.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import logging
-import os
 import re
 import secrets
-import stat
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +30,8 @@ from typing import Any
 
 from app.model import utc_now
 from app.paths import config_dir
+from app.security import private_files
+from app.security.secrets import SecretStore, SecretStoreError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ SECRET_BYTES = 32
 # "p1", "p2", ...: short (it is part of every pseudonym) and ordered, so a glance tells an older
 # pseudonym from a newer one. No "-": the pseudonym is "<key id>-<digest>".
 KEY_ID = re.compile(r"^p[1-9][0-9]{0,8}$")
-OWNER_ONLY = 0o600
+SECRET_NAME = "pseudonym-keys"
 
 
 class KeyStoreError(Exception):
@@ -63,23 +67,24 @@ class KeyRing:
 
 
 class KeyStore:
-    """The key file of one console; ``path`` defaults to the user's configuration folder,
-    resolved on first use (not at construction, so ``WATCHFLOOR_HOME`` set up to then counts)
-    and kept from then on."""
+    """The pseudonym keys of one console, in ``secrets`` (default: the console's
+    ``SecretStore``). ``legacy_path``: the key file of earlier versions, moved into the secret
+    store on first use (default: pseudonym-keys.json in the configuration folder)."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._path = path
+    def __init__(self, secrets: SecretStore | None = None, legacy_path: Path | None = None) -> None:
+        self.secrets = secrets if secrets is not None else SecretStore()
+        self._legacy_path = legacy_path
         self._lock = threading.Lock()
         self._ring: KeyRing | None = None
 
     @property
-    def path(self) -> Path:
-        if self._path is None:
-            self._path = config_dir() / KEY_FILE
-        return self._path
+    def legacy_path(self) -> Path:
+        if self._legacy_path is None:
+            self._legacy_path = config_dir() / KEY_FILE
+        return self._legacy_path
 
     def ring(self) -> KeyRing:
-        """The keys, read once (or created with a first key when there is no file yet)."""
+        """The keys, read once (or created with a first key when there are none yet)."""
         with self._lock:
             if self._ring is None:
                 self._ring = self._load_or_create()
@@ -88,20 +93,53 @@ class KeyStore:
     def rotate(self) -> PseudonymKey:
         """Makes a new key current and keeps the old ones; returns the new key."""
         with self._lock:
-            ring = self._load_or_create()  # read again: the file is the truth, not memory
+            ring = self._load_or_create()  # read again: the store is the truth, not memory
             number = max(int(key.key_id[1:]) for key in ring.keys) + 1
             key = _new_key(f"p{number}")
             rotated = KeyRing(key, (*ring.keys, key))
-            _write_replacing(self.path, rotated)
+            self._write(rotated)
             self._ring = rotated
         log.info("Pseudonym key %s is now current (%d keys kept)", key.key_id, len(rotated.keys))
         return key
 
     def _load_or_create(self) -> KeyRing:
-        path = self.path
+        self._migrate_legacy_file()
+        try:
+            text = self.secrets.setdefault(SECRET_NAME, _serialise(_first_ring()))
+        except SecretStoreError as exc:
+            raise KeyStoreError(f"the pseudonym keys cannot be read ({exc})") from None
+        return _parse(text, f"{self.secrets.backend}: {SECRET_NAME}")
+
+    def _write(self, ring: KeyRing) -> None:
+        try:
+            self.secrets.set(SECRET_NAME, _serialise(ring))
+        except SecretStoreError as exc:
+            raise KeyStoreError(f"the pseudonym keys cannot be written ({exc})") from None
+
+    def _migrate_legacy_file(self) -> None:
+        """Moves an earlier version's key file into the secret store: write, read back and
+        compare, and only then remove the file (a lost key orphans every pseudonym)."""
+        path = self.legacy_path
         if not path.exists():
-            _create(path, _first_ring())
-        return _read(path)
+            return
+        old = _read_legacy(path)
+        try:
+            stored = self.secrets.get(SECRET_NAME)
+            if stored is None:
+                self.secrets.set(SECRET_NAME, _serialise(old))
+                stored = self.secrets.get(SECRET_NAME)
+        except SecretStoreError as exc:
+            raise KeyStoreError(
+                f"{path}: cannot move the keys to the secret store ({exc})"
+            ) from None
+        if stored is None or _parse(stored, SECRET_NAME) != old:
+            raise KeyStoreError(
+                f"{path}: the secret store holds other pseudonym keys than this file; both are "
+                "kept, resolve by hand"
+            )
+        path.unlink()
+        private_files.sync_folder(path.parent)
+        log.warning("Moved the pseudonym keys from %s to %s", path, self.secrets.backend)
 
 
 def _new_key(key_id: str) -> PseudonymKey:
@@ -113,13 +151,23 @@ def _first_ring() -> KeyRing:
     return KeyRing(key, (key,))
 
 
-def _read(path: Path) -> KeyRing:
-    _owner_only(path)
+def _read_legacy(path: Path) -> KeyRing:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        return _ring_from(document)
+        private_files.tighten(path)
+        return _ring_from(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise KeyStoreError(f"{path}: the pseudonym key file is unusable ({exc})") from exc
+        raise KeyStoreError(f"{path}: the pseudonym key file is unusable ({exc})") from None
+
+
+def _parse(text: str, where: str) -> KeyRing:
+    try:
+        return _ring_from(json.loads(text))
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise KeyStoreError(f"{where}: the pseudonym keys are unusable ({exc})") from None
+
+
+def _serialise(ring: KeyRing) -> str:
+    return json.dumps(_document(ring))
 
 
 def _ring_from(document: Any) -> KeyRing:
@@ -157,75 +205,3 @@ def _document(ring: KeyRing) -> dict[str, Any]:
             for key in ring.keys
         ],
     }
-
-
-def _owner_only(path: Path) -> None:
-    """Tightens a key file others may read (copied or restored with loose permissions)."""
-    if os.name != "posix":
-        return  # Windows: the profile folder's ACL protects it
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning("%s was readable by others (mode %o); now owner-only", path, mode)
-            path.chmod(OWNER_ONLY)
-    except OSError as exc:
-        raise KeyStoreError(f"{path}: cannot check the key file's permissions ({exc})") from exc
-
-
-def _write_temporary(path: Path, ring: KeyRing) -> Path:
-    """Writes the keys to a new owner-only file next to ``path``, flushed to disk (a lost
-    key would orphan the pseudonyms made with it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    descriptor = os.open(temporary, flags, OWNER_ONLY)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(_document(ring), stream, indent=2)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if os.name == "posix":
-            temporary.chmod(OWNER_ONLY)  # whatever the umask did
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
-def _create(path: Path, ring: KeyRing) -> None:
-    """Creates the file unless another process just did (then its keys are used)."""
-    try:
-        temporary = _write_temporary(path, ring)
-    except OSError as exc:
-        raise KeyStoreError(f"{path}: cannot create the pseudonym key file ({exc})") from exc
-    try:
-        os.link(temporary, path)  # atomic and never overwrites: two first uses keep one key
-        log.info("Created the pseudonym key file %s", path)
-    except FileExistsError:
-        pass
-    except OSError:  # a file system without hard links
-        if not path.exists():
-            os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    _sync_folder(path.parent)
-
-
-def _write_replacing(path: Path, ring: KeyRing) -> None:
-    try:
-        os.replace(_write_temporary(path, ring), path)
-    except OSError as exc:
-        raise KeyStoreError(f"{path}: cannot write the pseudonym key file ({exc})") from exc
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

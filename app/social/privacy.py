@@ -8,7 +8,9 @@ work), two platforms never share one, and without the key nobody can test a gues
 against it. After a key rotation pseudonyms change, and the key id says which key made one.
 
 ``PostPseudonymiser`` is an ingest ``Pipeline``: it replaces a post's author, the author it
-replied to and every ``@handle`` in its text, and leaves other records untouched.
+replied to and every ``@handle`` in its text, and leaves other records untouched. Given a
+``Sealer``, it also remembers each handle it replaced, sealed, in ``author_identities``
+(right before the posts are stored), so that an approved unmask can reveal it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.ingest import Pipeline
 from app.model import Post
+from app.security.identities import Identity, display_handle, remember
+from app.security.sealing import Sealer, SealError
 from app.social.keys import KeyStore, KeyStoreError, PseudonymKey
 from app.storage import RecordStore, StorageError
 from app.storage.orm import PostRow
@@ -58,9 +62,25 @@ def pseudonym(key: PseudonymKey, platform: str, handle: str) -> str:
     return f"{key.key_id}-{digest[:DIGEST_HEX]}"
 
 
-def pseudonymise_mentions(key: PseudonymKey, platform: str, text: str) -> str:
-    """``text`` with each ``@handle`` replaced by ``@<pseudonym>``; nothing else changes."""
-    return MENTION.sub(lambda match: "@" + pseudonym(key, platform, match[1]), text)
+def pseudonymise_mentions(
+    key: PseudonymKey, platform: str, text: str, seen: dict[str, Identity] | None = None
+) -> str:
+    """``text`` with each ``@handle`` replaced by ``@<pseudonym>``; nothing else changes.
+    ``seen`` collects the identities replaced."""
+
+    def replaced(match: re.Match[str]) -> str:
+        return "@" + _pseudonym(key, platform, match[1], seen)
+
+    return MENTION.sub(replaced, text)
+
+
+def _pseudonym(
+    key: PseudonymKey, platform: str, handle: str, seen: dict[str, Identity] | None
+) -> str:
+    made = pseudonym(key, platform, handle)
+    if seen is not None and made not in seen:
+        seen[made] = Identity(made, platform, display_handle(handle))
+    return made
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,9 +100,12 @@ class PostPseudonymiser:
     stored already. Without a ``store`` every post is treated as raw.
     """
 
-    def __init__(self, keys: KeyStore, store: RecordStore | None = None) -> None:
+    def __init__(
+        self, keys: KeyStore, store: RecordStore | None = None, sealer: Sealer | None = None
+    ) -> None:
         self.keys = keys
         self.store = store
+        self.sealer = sealer
 
     def prepare(self, records: Sequence[Any]) -> list[Any]:
         posts = [r for r in records if isinstance(r, Post)]
@@ -94,25 +117,35 @@ class PostPseudonymiser:
             # Fail closed: the batch is kept by its source and retried, never stored raw.
             raise StorageError(f"posts cannot be pseudonymised: {exc}") from exc
         stored = self._stored(p.identifier for p in posts)
-        return [
-            self._pseudonymised(r, key, stored.get(r.identifier)) if isinstance(r, Post) else r
+        seen: dict[str, Identity] = {}
+        prepared = [
+            self._pseudonymised(r, key, stored.get(r.identifier), seen)
+            if isinstance(r, Post)
+            else r
             for r in records
         ]
+        if self.sealer is not None and self.store is not None:
+            try:  # before the posts: a pseudonym stored is always one that can be unmasked
+                remember(self.store, self.sealer, seen)
+            except SealError as exc:
+                raise StorageError(f"author identities cannot be sealed: {exc}") from None
+        return prepared
 
     @staticmethod
-    def _pseudonymised(post: Post, key: PseudonymKey, stored: _Stored | None) -> Post:
+    def _pseudonymised(
+        post: Post, key: PseudonymKey, stored: _Stored | None, seen: dict[str, Identity]
+    ) -> Post:
         def kept(name: str) -> bool:
             return stored is not None and getattr(stored, name) == getattr(post, name)
 
         platform = post.platform
         reply_to = post.reply_to
         if reply_to is not None and not kept("reply_to"):
-            reply_to = pseudonym(key, platform, reply_to)
+            reply_to = _pseudonym(key, platform, reply_to, seen)
+        author = post.author if kept("author") else _pseudonym(key, platform, post.author, seen)
+        text = post.text if kept("text") else pseudonymise_mentions(key, platform, post.text, seen)
         return dataclasses.replace(
-            post,
-            author=post.author if kept("author") else pseudonym(key, platform, post.author),
-            text=post.text if kept("text") else pseudonymise_mentions(key, platform, post.text),
-            reply_to=reply_to,
+            post, author=author, text=text, reply_to=reply_to, url=_url_without_handles(post)
         )
 
     def _stored(self, identifiers: Iterable[str]) -> dict[str, _Stored]:
@@ -131,6 +164,18 @@ class PostPseudonymiser:
             reason = str(getattr(exc, "orig", exc)).splitlines()[0]
             raise StorageError(f"could not read the stored posts: {reason}") from exc
         return found
+
+
+def _url_without_handles(post: Post) -> str | None:
+    """The post's link, unless it names one of the handles replaced (".../@name/123"): a
+    link cannot be pseudonymised and still work, so it is dropped rather than kept raw."""
+    if not post.url:
+        return post.url
+    handles = {post.author, post.reply_to or "", *MENTION.findall(post.text)}
+    link = normalise_handle(post.url)
+    if any(name and normalise_handle(name) in link for name in handles):
+        return None
+    return post.url
 
 
 class ChainPipeline:

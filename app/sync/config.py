@@ -9,14 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 
 class AuthConfig(BaseModel):
+    """How the connector proves who it is. The credential itself (``key``, ``token``,
+    ``password``) belongs in the secret store: ``secret`` names the entry, resolved when the
+    connector is built (see app/sync/credentials.py); a credential written in the settings
+    file is moved there at start."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["none", "api_key", "bearer", "basic", "mtls"] = "none"
     header: str = "X-API-Key"
-    key: str = ""
-    token: str = ""
+    key: str = Field("", repr=False)
+    token: str = Field("", repr=False)
     username: str = ""
-    password: str = ""
+    password: str = Field("", repr=False)
+    secret: str = Field("", max_length=128, pattern=r"^([\w.-]+)?$")
     cert_file: Path | None = None
     key_file: Path | None = None
 
@@ -28,10 +34,19 @@ class AuthConfig(BaseModel):
             "basic": ("username", "password"),
             "mtls": ("cert_file",),
         }.get(self.kind, ())
-        missing = [name for name in needed if not getattr(self, name)]
+        missing = [
+            name
+            for name in needed
+            if not getattr(self, name) and not (self.secret and name in SECRET_FIELDS)
+        ]
         if missing:
             raise ValueError(f"{self.kind} authentication needs {', '.join(missing)}")
         return self
+
+
+# The field of each kind of authentication that ``secret`` stands for.
+SECRET_FIELDS = {"key": "api_key", "token": "bearer", "password": "basic"}
+SECRET_FIELD_OF = {kind: name for name, kind in SECRET_FIELDS.items()}
 
 
 class ConnectorConfig(BaseModel):

@@ -21,6 +21,7 @@ from app.hub import Hub
 from app.ingest import Ingest
 from app.messages import HealthState, SourceHealth
 from app.storage import StorageError
+from app.sync import credentials
 from app.sync.backoff import Backoff
 from app.sync.config import ConnectorConfig
 from app.sync.state import FeedPosition, SyncState
@@ -42,7 +43,8 @@ class SyncError(Exception):
 
 class RestConnector:
     def __init__(self, **params: Any) -> None:
-        self.config = ConnectorConfig.model_validate(params)
+        # A credential named by ``auth.secret`` is read from the secret store now.
+        self.config = credentials.resolve(ConnectorConfig.model_validate(params))
         self.id = self.config.id
         self.title = self.config.title or self.config.id
         self.base_url = str(self.config.base_url).rstrip("/")
