@@ -41,6 +41,38 @@ def english() -> Iterator[None]:
     set_language("en")
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:  # -> tests.postgres.PostgresServer
+    """One real PostgreSQL for the session, on a free 127.0.0.1 port, data in a temporary
+    folder. Skipped where PostgreSQL is not installed, except on CI, where a missing server
+    would otherwise turn the shared-control-room tests silently into skips."""
+    from tests.postgres import PostgresServer, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run the PostgreSQL tests", pytrace=False)
+        pytest.skip(reason)
+    server = PostgresServer()
+    try:
+        server.start()
+    except Exception:
+        server.cleanup()
+        raise
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """A fresh, empty database of the session's server, as a SQLAlchemy URL."""
+    if not postgres_server.running:  # a test that stopped it and failed before restarting
+        postgres_server.start()
+    name = postgres_server.create_database()
+    yield postgres_server.url(name)
+    postgres_server.drop_database(name)
+
+
 @pytest.fixture
 def record_store(tmp_path: Path):  # -> app.storage.RecordStore
     """A real, migrated SQLite store in the test's own folder, disposed afterwards."""

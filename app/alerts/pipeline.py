@@ -81,6 +81,7 @@ class AlertPipeline:
             occurrences=stored.occurrences,
             last_seen=stored.last_seen,
             priority=min(stored.priority, incoming.priority),
+            version=stored.version,
         )
 
 

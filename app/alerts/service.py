@@ -17,17 +17,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.alerts import lifecycle
 from app.alerts.flood import FloodMonitor, FloodState
 from app.alerts.fusion import FusionCandidate, FusionRules, fuse
 from app.alerts.lifecycle import Action, LifecycleError, is_open
-from app.alerts.repository import AlertRepository
+from app.alerts.repository import AlertRepository, StaleAlert
 from app.hub import Hub
-from app.model import Alert, Status, utc_now
+from app.model import Alert, AlertAction, Status, utc_now
 from app.storage import StorageError
 from app.terminology import Terminology
 from app.toolapi.schema import ActionOut
-from i18n import gettext
+from i18n import N_, format_time, gettext
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,66 @@ class AlertCommand:
     reason: str = ""
     until: datetime | None = None
     to: str | None = None
+    # The alert's version as the operator saw it; None: as stored when the command is applied.
+    # With it, an action on an alert someone else changed meanwhile is refused, not applied
+    # to a state the operator never saw.
+    version: int | None = None
+
+
+# What another operator did first, one whole sentence per action for the translators.
+_CHANGED_ELSEWHERE = {
+    Action.ACKNOWLEDGE: N_(
+        "{operator} acknowledged this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.START: N_(
+        "{operator} started work on this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.RESOLVE: N_(
+        "{operator} resolved this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.DISMISS: N_(
+        "{operator} dismissed this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.ASSIGN: N_(
+        "{operator} assigned this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.ESCALATE: N_(
+        "{operator} escalated this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.SHELVE: N_(
+        "{operator} shelved this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.UNSHELVE: N_(
+        "{operator} unshelved this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+    Action.REOPEN: N_(
+        "{operator} reopened this alert at {time} on another workstation; "
+        "your action was not applied."
+    ),
+}
+_CHANGED_UNKNOWN = N_("This alert was changed on another workstation; your action was not applied.")
+
+
+def changed_elsewhere_message(last: AlertAction | None) -> str:
+    """Why an action on an alert that changed meanwhile was refused: who did what, when."""
+    try:
+        template = _CHANGED_ELSEWHERE[Action(last.action)] if last is not None else None
+    except ValueError:
+        template = None
+    if last is None or template is None:
+        return gettext(_CHANGED_UNKNOWN)
+    local = last.time.astimezone()
+    return gettext(template).format(
+        operator=last.by, time=format_time(local, "short", local.tzinfo)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +220,9 @@ class AlertService:
         if alert is None:
             self._refuse(command, gettext("That alert is no longer in the store."))
             return
+        if command.version is not None and command.version != alert.version:
+            self._refuse_stale(command, StaleAlert(alert, self._last_action(alert)))
+            return
         now = utc_now()
         try:
             change = _OPERATIONS[command.action](alert, command, now)
@@ -165,11 +230,27 @@ class AlertService:
             self._refuse(command, str(exc))
             return
         try:
-            self.repository.apply(change, self._owed_update(change, command.action))
+            stored = self.repository.apply(change, self._owed_update(change, command.action))
+        except StaleAlert as stale:
+            self._refuse_stale(command, stale)
+            return
         except StorageError as exc:
             self._refuse(command, str(exc))
             return
-        self.hub.publish(change.alert, change.action)
+        self.hub.publish(stored, change.action)
+
+    def _last_action(self, alert: Alert) -> AlertAction | None:
+        try:
+            return self.repository.last_action(alert.identifier, {a.value for a in Action})
+        except (StorageError, SQLAlchemyError):
+            return None
+
+    def _refuse_stale(self, command: AlertCommand, stale: StaleAlert) -> None:
+        """Another workstation acted first: the operator is told who did what, and the
+        queue is given the alert as it is now, so it shows the truth."""
+        self._refuse(command, changed_elsewhere_message(stale.last_action))
+        if stale.current is not None:
+            self.hub.publish(stale.current)
 
     def _owed_update(
         self, change: lifecycle.AlertChange, action: Action

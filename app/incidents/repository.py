@@ -22,6 +22,7 @@ from app.incidents.messages import SOP_STEP_ACTION, IncidentChanged
 from app.incidents.states import CLOSED
 from app.model import Incident, IncidentEntry, IncidentTask, utc_now
 from app.storage import RecordStore, StorageError
+from app.storage.changes import announce
 from app.storage.codecs import from_row, to_row
 from app.storage.orm import AlertActionRow, IncidentEntryRow, IncidentRow, IncidentTaskRow
 
@@ -145,6 +146,7 @@ class IncidentRepository:
         with self._writing() as session:
             session.add(IncidentRow(**to_row(incident, utc_now())))
             _add(session, entries, tasks)
+            self._announce(session, [incident.identifier])
 
     def update(
         self,
@@ -170,11 +172,16 @@ class IncidentRepository:
             if result.rowcount != 1:
                 raise StaleVersionError(changed.identifier)
             _add(session, entries, tasks)
+            self._announce(session, [changed.identifier])
 
     def append(self, entries: Sequence[IncidentEntry], tasks: Sequence[IncidentTask] = ()) -> None:
         """Adds log lines and tasks that do not change the incident itself."""
         with self._writing() as session:
             _add(session, entries, tasks)
+            self._announce(
+                session,
+                [e.incident_identifier for e in entries] + [t.incident_identifier for t in tasks],
+            )
 
     def tick(
         self,
@@ -205,6 +212,7 @@ class IncidentRepository:
             if result.rowcount != 1:
                 return False
             _add(session, [entry], ())
+            self._announce(session, [task.incident_identifier])
         return True
 
     def raise_priority(self, incident_id: str, priority: int) -> bool:
@@ -216,7 +224,13 @@ class IncidentRepository:
                 .where(IncidentRow.identifier == incident_id, IncidentRow.priority > priority)
                 .values(priority=priority)
             )
+            if result.rowcount == 1:
+                self._announce(session, [incident_id])
             return result.rowcount == 1
+
+    def _announce(self, session: Session, incident_ids: Iterable[str]) -> None:
+        """Tells the other workstations sharing the database, when the change commits."""
+        announce(session, self.store.origin, "incident", dict.fromkeys(incident_ids))
 
     @contextmanager
     def _writing(self) -> Iterator[Session]:

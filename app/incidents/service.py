@@ -37,6 +37,13 @@ class _Actions:
     actions: tuple[AlertAction, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Reload:
+    """Incidents another workstation changed (``None``: all of them, after an outage)."""
+
+    incident_ids: tuple[str, ...] | None
+
+
 class IncidentService:
     def __init__(
         self, store: RecordStore, hub: Hub, accept: Callable[[Sequence[Any]], int]
@@ -49,6 +56,9 @@ class IncidentService:
         self._candidates: dict[str, FusionCandidate] = {}
         self.operations = IncidentOperations(self.repository, self._candidates.get)
         self._jobs: queue.Queue[object] = queue.Queue()
+        # Actions another workstation took (and logged in its incidents): not logged again.
+        self._remote_lock = threading.Lock()
+        self._remote_actions: set[str] = set()
         self._subscriptions = [
             hub.subscribe(AlertAction, self._on_actions),
             hub.subscribe(FusionUpdate, self._on_fusion),
@@ -80,8 +90,30 @@ class IncidentService:
             raise TypeError(f"the incident service does not take {type(command).__name__}")
         self._jobs.put(command)
 
+    def reload(self, incident_ids: Sequence[str]) -> None:
+        """Publishes these incidents as stored now: another workstation sharing the database
+        changed them. Read on this service's thread, in order with its own changes."""
+        self._jobs.put(_Reload(tuple(incident_ids)))
+
+    def resynchronise(self) -> None:
+        """Publishes the whole incident picture again (changes may have been missed)."""
+        self._jobs.put(_Reload(None))
+
+    def remote_actions(self, action_ids: Sequence[str]) -> None:
+        """Declares actions another workstation took, before they are published here: that
+        workstation wrote their incident log lines already (the same lines, written twice at
+        once, would collide in the shared database)."""
+        with self._remote_lock:
+            if len(self._remote_actions) > 10_000:  # bounded: ids are consumed as they pass
+                self._remote_actions.clear()
+            self._remote_actions.update(action_ids)
+
     def _on_actions(self, batch: Sequence[AlertAction]) -> None:
-        self._jobs.put(_Actions(tuple(batch)))
+        with self._remote_lock:
+            local = tuple(a for a in batch if a.identifier not in self._remote_actions)
+            self._remote_actions.difference_update(a.identifier for a in batch)
+        if local:
+            self._jobs.put(_Actions(local))
 
     def _on_fusion(self, batch: Sequence[FusionUpdate]) -> None:
         self._jobs.put(batch[-1])
@@ -97,7 +129,7 @@ class IncidentService:
                 self._do(job)
             except StorageError as exc:
                 log.error("Incident change not stored: %s", exc)
-                if not isinstance(job, _Actions | FusionUpdate):
+                if not isinstance(job, _Actions | FusionUpdate | _Reload):
                     self.hub.publish(m.IncidentCommandRefused(job, str(exc)))
             except Exception:
                 log.exception("Incident service failed on %r", job)
@@ -108,6 +140,11 @@ class IncidentService:
             self._candidates.update((c.identifier, c) for c in job.candidates)
         elif isinstance(job, _Actions):
             self._publish_views(self.operations.log_actions(job.actions))
+        elif isinstance(job, _Reload):
+            if job.incident_ids is None:
+                self._publish_snapshot()
+            else:
+                self._publish_views(job.incident_ids)
         elif isinstance(job, m.MarkSopStep):
             self._mark_sop_step(job)
         elif isinstance(job, m.SopProgressQuery):

@@ -78,6 +78,9 @@ class Alert:
     # Repeats from one source folded into this alert (first seen is ``sent``).
     occurrences: int = 1
     last_seen: datetime | None = None
+    # Bumped by each operator action as stored: an action based on an older version is refused
+    # (optimistic locking), so two workstations acting at once never lose an update.
+    version: int = 0
 
     def __post_init__(self) -> None:
         if not self.identifier:

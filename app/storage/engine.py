@@ -7,13 +7,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Workstations sharing one PostgreSQL database may start (and upgrade it) at the same moment:
+# the upgrade holds this advisory lock, so one migrates and the others then find it done.
+MIGRATION_LOCK = 0x57464D47  # "WFMG"
 
 
 class StorageError(Exception):
@@ -61,6 +64,10 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine)
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except SQLAlchemyError as exc:

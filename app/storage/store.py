@@ -17,8 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.model import Alert, Track, utc_now
+from app.model import Alert, AlertAction, Incident, Track, Zone, utc_now
 from app.storage import orm
+from app.storage.changes import announce
 from app.storage.codecs import TABLES, from_row, to_row
 from app.storage.engine import StorageError
 
@@ -27,6 +28,20 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 _UPSERT_DIALECTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+# The change kinds the other workstations listen for (app/storage/listener.py); any other record
+# type is announced by its table name.
+_KINDS: dict[type, str] = {
+    Alert: "alert",
+    AlertAction: "alert-action",
+    Zone: "zone",
+    Incident: "incident",
+}
+
+
+def change_kind(record_type: type) -> str:
+    """The kind a stored change of ``record_type`` is announced as."""
+    return _KINDS.get(record_type) or TABLES[record_type].__tablename__
 
 
 def _explain(exc: SQLAlchemyError) -> str:
@@ -64,6 +79,12 @@ class RecordStore:
             with self.session() as session, session.begin():
                 for record_type, batch in by_type.items():
                     self._upsert(session, record_type, [to_row(r, stored) for r in batch])
+                    announce(
+                        session,
+                        self.origin,
+                        change_kind(record_type),
+                        dict.fromkeys(r.identifier for r in batch),
+                    )
                 if Track in by_type:
                     self._keep_positions(session, by_type[Track])
         except SQLAlchemyError as exc:
@@ -141,6 +162,7 @@ class RecordStore:
                 if row is None:
                     return False
                 session.delete(row)
+                announce(session, self.origin, change_kind(record_type), [identifier])
                 return True
         except SQLAlchemyError as exc:
             raise StorageError(f"could not delete {identifier!r}: {_explain(exc)}") from exc

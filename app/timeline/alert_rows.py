@@ -86,6 +86,7 @@ def alert_from_row(row: Any, triage: Triage) -> Alert:
         state_reason=triage.state_reason,
         occurrences=triage.occurrences,
         last_seen=triage.last_seen,
+        version=row.version,
     )
 
 
