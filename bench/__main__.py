@@ -7,8 +7,11 @@ import platform
 import sys
 
 from bench.alerts import ingest_rate, latency_and_stalls, queue_at_scale
+from bench.audit import audit_benchmarks
 from bench.map import map_benchmarks
 from bench.mqtt import mqtt_benchmarks
+from bench.permissions import permission_benchmarks
+from bench.propagation import propagation_benchmarks
 from bench.replay import replay_benchmarks
 from bench.report import report_benchmarks
 from bench.sensor_chart import chart_benchmarks
@@ -31,6 +34,9 @@ def main() -> int:
     rows += timeline_benchmarks()
     rows += replay_benchmarks()
     rows += report_benchmarks()
+    rows += audit_benchmarks()
+    rows += permission_benchmarks()
+    rows += propagation_benchmarks()
     rows += video_opencv_benchmarks() + yolo_benchmarks() + video_benchmarks()
     width = max(len(row[1]) for row in rows)
     print(

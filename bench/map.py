@@ -52,12 +52,13 @@ def _js(panel: Any, script: str) -> Any:
 
 
 def _open_console(folder: Path):  # type: ignore[no-untyped-def]
-    from widgets.application import create_application, open_console
+    from bench.desk import signed_in_console
+    from widgets.application import create_application
     from widgets.layouts import LayoutStore
 
     app = create_application()
     settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}", demo=False)
-    console = open_console(app, settings, LayoutStore(folder / "layouts"))
+    console = signed_in_console(app, settings, LayoutStore(folder / "layouts"))
     console.window.resize(1600, 1000)
     console.window.show()
     console.core.start()

@@ -16,13 +16,14 @@ def main(idle_s: float) -> None:
     from PySide6.QtCore import QTimer
 
     from app.settings import Settings
-    from widgets.application import create_application, open_console
+    from bench.desk import signed_in_console
+    from widgets.application import create_application
     from widgets.layouts import LayoutStore
 
     app = create_application()
     scratch = Path(tempfile.mkdtemp(prefix="watchfloor-bench-"))
     settings = Settings(database_url=f"sqlite:///{scratch / 'bench.db'}")
-    console = open_console(app, settings, LayoutStore(scratch))
+    console = signed_in_console(app, settings, LayoutStore(scratch))
     console.window.resize(1600, 900)
     console.window.show()
     console.core.start()

@@ -115,12 +115,15 @@ def four_streams_in_the_gui(seconds: float = 20.0) -> list[Row]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from widgets.application import create_application, open_console
+    from bench.desk import signed_in_console
+    from widgets.application import create_application
     from widgets.layouts import LayoutStore
 
     app = create_application()
     with tempfile.TemporaryDirectory() as folder:
-        console = open_console(app, _settings(Path(folder), 4), LayoutStore(Path(folder) / "l"))
+        console = signed_in_console(
+            app, _settings(Path(folder), 4), LayoutStore(Path(folder) / "l")
+        )
         console.window.resize(1600, 1000)
         console.window.show()
         console.core.start()

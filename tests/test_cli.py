@@ -124,9 +124,11 @@ def test_gui_without_a_display_says_what_to_do(tmp_path: Path) -> None:
     assert "no display" in result.stderr
 
 
-@pytest.mark.parametrize(("lang", "layout"), [("en", "operator"), ("ar", "commander")])
+@pytest.mark.parametrize(
+    ("lang", "layout", "user"), [("en", "operator", "operator"), ("ar", "commander", "commander")]
+)
 def test_screenshot_saves_the_window_at_the_asked_size(
-    tmp_path: Path, lang: str, layout: str
+    tmp_path: Path, lang: str, layout: str, user: str
 ) -> None:
     out = tmp_path / "shots" / f"{lang}.png"
     result = run(
@@ -137,6 +139,8 @@ def test_screenshot_saves_the_window_at_the_asked_size(
         lang,
         "--layout",
         layout,
+        "--user",
+        user,
         "--size",
         "1280x800",
         "--wait",
@@ -144,6 +148,18 @@ def test_screenshot_saves_the_window_at_the_asked_size(
     )
     assert result.returncode == 0, result.stderr
     assert png_size(out) == (1280, 800)
+
+
+def test_screenshot_with_a_wrong_password_exits_3_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WATCHFLOOR_PASSWORD", "not the password")
+    out = tmp_path / "x.png"
+    result = run("screenshot", "--out", str(out), "--user", "operator", "--wait", "0.5")
+    assert result.returncode == 3, result.stderr
+    assert "Cannot sign in operator" in result.stderr
+    assert "not the password" not in result.stderr
+    assert not out.exists()
 
 
 def test_screenshot_to_an_unwritable_place_exits_4(tmp_path: Path) -> None:
@@ -154,8 +170,9 @@ def test_screenshot_to_an_unwritable_place_exits_4(tmp_path: Path) -> None:
 
 
 def test_the_console_runs_and_quits_cleanly_on_sigterm(watchfloor_home: Path) -> None:
-    """The GUI as an operator runs it (offscreen here): it plays the demo, and on SIGTERM
-    (logout, service manager) it closes the window, saves the layout and the chosen language."""
+    """The GUI as an operator runs it (offscreen here): the core plays the demo while the
+    sign-in dialog waits for someone, and on SIGTERM (logout, service manager) it quits
+    cleanly and saves the chosen language."""
     import signal
     import time
 
@@ -194,7 +211,6 @@ def test_the_console_runs_and_quits_cleanly_on_sigterm(watchfloor_home: Path) ->
             process.kill()
             process.communicate()
     assert process.returncode == 0, err
-    assert (watchfloor_home / "data" / "layout-operator.json").exists()
     assert '"language": "fr"' in (watchfloor_home / "config" / "settings.json").read_text()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from app.bundled import read_json
 log = logging.getLogger(__name__)
 
 # Bump when panels are added, removed or renamed: older saved states are then discarded.
-LAYOUT_VERSION = 5  # 2: legend; 3: incidents; 4: exercise; 5: trainer timeline beside the map
+# 2: legend; 3: incidents; 4: exercise; 5: trainer timeline beside the map; 6: sign-in (panels
+# per role, the external viewer's layout, layouts kept per person)
+LAYOUT_VERSION = 6
 
 AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -104,6 +107,12 @@ class LayoutStore:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def for_user(self, username: str) -> LayoutStore:
+        """Each person's own arrangements: a shift handover hands over the desk, not the
+        previous person's layout."""
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", username).lstrip(".") or "_"
+        return LayoutStore(self.folder / "users" / safe)
 
     def path(self, role: str) -> Path:
         return self.folder / f"layout-{role}.json"

@@ -4,11 +4,13 @@ through a plugin manifest); the main window and the layouts only ever read this 
 from __future__ import annotations
 
 from widgets.qt_alerts import QtAlertsPanel
+from widgets.qt_audit import QtAuditPanel
 from widgets.qt_exercise import QtExercisePanel
 from widgets.qt_incidents import QtIncidentsPanel
 from widgets.qt_legend import QtLegendPanel
 from widgets.qt_map import QtMapPanel
 from widgets.qt_panel import QtPanel
+from widgets.qt_privacy import QtPrivacyPanel
 from widgets.qt_sensors import QtSensorsPanel
 from widgets.qt_social import QtSocialPanel
 from widgets.qt_timeline import QtTimelinePanel
@@ -24,6 +26,8 @@ PANELS: tuple[type[QtPanel], ...] = (
     QtTimelinePanel,
     QtIncidentsPanel,
     QtExercisePanel,
+    QtPrivacyPanel,
+    QtAuditPanel,
 )
 
 

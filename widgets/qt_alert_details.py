@@ -60,6 +60,9 @@ class QtAlertDetails(QWidget):
         self.checklist.itemChanged.connect(self._on_step)
         self.fusion_incident = QPushButton(objectName="fusionIncident", visible=False)
         self.fusion_incident.clicked.connect(self._on_fusion_incident)
+        # What the signed-in person may do here (the queue's permission gate sets them).
+        self.may_tick = True
+        self.may_open_incident = True
         self._subscriptions = (
             [context.subscribe(SopProgress, self._on_progress)] if context is not None else []
         )
@@ -77,6 +80,13 @@ class QtAlertDetails(QWidget):
         if alert is not None and alert.identifier != shown and self.context is not None:
             self.context.commands(SopProgressQuery(alert.identifier))
         self.retranslate()
+
+    def set_allowed(self, *, triage: bool, incidents: bool) -> None:
+        """Without triage the checklist is read-only (the steps still guide); without
+        incidents the fusion candidate offers no incident."""
+        if (triage, incidents) != (self.may_tick, self.may_open_incident):
+            self.may_tick, self.may_open_incident = triage, incidents
+            self.retranslate()
 
     def stop(self) -> None:
         for subscription in self._subscriptions:
@@ -97,7 +107,10 @@ class QtAlertDetails(QWidget):
         self.sop_title.setText(gettext("Checklist"))
         self.fusion_incident.setText(gettext("Create incident from fusion candidate…"))
         self.fusion_incident.setVisible(
-            alert is not None and self.fusion is not None and self.context is not None
+            alert is not None
+            and self.fusion is not None
+            and self.context is not None
+            and self.may_open_incident
         )
         self.checklist.blockSignals(True)
         self.checklist.clear()
@@ -110,7 +123,10 @@ class QtAlertDetails(QWidget):
         done = self._done.get(alert.identifier, set())
         for number, step in enumerate(self.sop.steps(alert.event_type)):
             item = QListWidgetItem(step)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            if self.may_tick:
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            else:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if number in done else Qt.CheckState.Unchecked)
             self.checklist.addItem(item)
         self.checklist.blockSignals(False)
@@ -169,7 +185,7 @@ class QtAlertDetails(QWidget):
         return "".join(parts)
 
     def _on_step(self, item: QListWidgetItem) -> None:
-        if self.alert is None:
+        if self.alert is None or not self.may_tick:
             return
         done = self._done.setdefault(self.alert.identifier, set())
         number = self.checklist.row(item)

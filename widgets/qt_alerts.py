@@ -30,11 +30,15 @@ from app.alerts.flood import FloodState, banner_text
 from app.alerts.fusion import FusionCandidate
 from app.alerts.lifecycle import Action
 from app.alerts.service import AlertCommand, AlertSnapshot, CommandRefused, FusionUpdate
+from app.incidents.messages import MarkSopStep
 from app.messages import Selection
 from app.model import Alert, AlertState, Priority, utc_now
+from app.security.model import Permission
 from i18n import format_time, gettext, lazy_gettext
 from widgets.alert_tone import AlertTone
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
+from widgets.qt_alert_actions import add_alert_actions, retranslate_alert_actions
 from widgets.qt_alert_details import QtAlertDetails
 from widgets.qt_alert_filters import QtAlertFilters
 from widgets.qt_alert_model import ALERT_ROLE, COLUMN, AlertQueueModel
@@ -44,13 +48,6 @@ from widgets.qt_panel import QtPanel
 
 FLASH_MS = 250
 FLASHES = 8
-KEYS = {
-    "A": Action.ACKNOWLEDGE,
-    "S": Action.START,
-    "R": Action.RESOLVE,
-    "E": Action.ESCALATE,
-    "U": Action.UNSHELVE,
-}
 
 
 class QtAlertsPanel(QtPanel):
@@ -73,6 +70,9 @@ class QtAlertsPanel(QtPanel):
         flood_layout.addWidget(self.ungroup)
         self.flood_state: FloodState | None = None
         self.notice = QLabel(objectName="alertNotice", wordWrap=True)
+        self.gate = PermissionGate(
+            context, self, refused=self.notice.setText, commands=(AlertCommand, MarkSopStep)
+        )
         self.table = QTableView(objectName="alertQueue")
         self.details = QtAlertDetails(context.terminology, self, context=context)
         self.candidates: tuple[FusionCandidate, ...] = ()
@@ -101,6 +101,9 @@ class QtAlertsPanel(QtPanel):
         ]
         self._shortcuts()
         self.incidents = QtQueueIncidents(self)
+        self.gate.guard(self.incidents.action, Permission.INCIDENTS)
+        self.gate.on_change(self._on_permissions)
+        self._on_permissions()
         self.review = QtAlertReview(self)
         self._subscriptions.append(self.review.subscription)
         self.retranslate()
@@ -133,18 +136,7 @@ class QtAlertsPanel(QtPanel):
         self.model.modelReset.connect(self._reselect)
 
     def _shortcuts(self) -> None:
-        for key, action in KEYS.items():
-            shortcut = QShortcut(QKeySequence(key), self.table)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda a=action: self.command(a))
-        for key, slot in (
-            ("D", self.dismiss_selected),
-            ("H", self.shelve_selected),
-            ("G", self.assign_selected),
-        ):
-            asking = QShortcut(QKeySequence(key), self.table)
-            asking.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            asking.activated.connect(slot)
+        self.actions = add_alert_actions(self)  # keys and context menu, by permission
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             details = QShortcut(QKeySequence(key), self.table)
             details.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -174,7 +166,7 @@ class QtAlertsPanel(QtPanel):
         self.notice.clear()
         self.context.commands(
             AlertCommand(
-                action, alert.identifier, self.context.operator, reason=reason, until=until, to=to
+                action, alert.identifier, self.gate.user(), reason=reason, until=until, to=to
             )
         )
 
@@ -202,7 +194,7 @@ class QtAlertsPanel(QtPanel):
             self,
             gettext("Assign alert"),
             gettext("Assign to which operator?"),
-            text=self.context.operator,
+            text=self.gate.user(),
         )
         if ok and operator.strip():
             self.command(Action.ASSIGN, to=operator.strip())
@@ -234,6 +226,13 @@ class QtAlertsPanel(QtPanel):
             changed = [a for a in batch if a.identifier == current.identifier]
             if changed:
                 self.details.show_alert(changed[-1], self._fusion_of(changed[-1].identifier))
+
+    def _on_permissions(self) -> None:
+        """The details' checklist and fusion button follow the person's permissions too."""
+        self.details.set_allowed(
+            triage=self.gate.allows(Permission.TRIAGE),
+            incidents=self.gate.allows(Permission.INCIDENTS),
+        )
 
     def _on_refused(self, batch: Sequence[CommandRefused]) -> None:
         self.notice.setText(batch[-1].message)
@@ -340,6 +339,7 @@ class QtAlertsPanel(QtPanel):
         self.filters.retranslate()
         self.incidents.retranslate()
         self.details.retranslate()
+        retranslate_alert_actions(self.actions)
         self._show_flood()
         self.table.setToolTip(
             gettext(
@@ -354,6 +354,7 @@ class QtAlertsPanel(QtPanel):
         # refresh timer after the window has closed.
         for subscription in self._subscriptions:
             subscription.cancel()
+        self.gate.stop()
         self._flash.stop()
         self.model.stop()
         self.details.stop()

@@ -1,7 +1,9 @@
 """A small view of who drives the conversation: influencers, spreaders and communities.
 
-Authors are pseudonyms; the view never shows a handle. It lists, it does not draw a graph: in a
-control room the question is "who is amplifying this", and a ranked list answers it at a glance.
+Authors are pseudonyms; the view shows a handle only beside a pseudonym revealed to the
+signed-in person under a granted unmask request, and only while the grant lasts. It lists, it
+does not draw a graph: in a control room the question is "who is amplifying this", and a ranked
+list answers it at a glance.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
-from i18n import format_decimal, gettext, ngettext
+from i18n import format_decimal, gettext, isolate, ngettext
 
 SHOWN = 5
 
@@ -21,7 +23,12 @@ class QtAuthorNetwork(QTreeWidget):
         self.setObjectName("authorNetwork")
         self.setColumnCount(2)
         self.network: dict[str, Any] = {}
+        self.revealed: dict[str, str] = {}  # pseudonym → handle, while a grant lasts
         self.retranslate()
+
+    def set_revealed(self, revealed: dict[str, str]) -> None:
+        self.revealed = dict(revealed)
+        self._fill()
 
     def show_network(self, network: dict[str, Any]) -> None:
         self.network = network
@@ -50,4 +57,10 @@ class QtAuthorNetwork(QTreeWidget):
     def _ranked(self, title: str, ranked: list[dict[str, Any]]) -> None:
         group = QTreeWidgetItem(self, [title])
         for entry in ranked[:SHOWN]:
-            QTreeWidgetItem(group, [str(entry["author"]), format_decimal(round(entry["score"], 3))])
+            author = str(entry["author"])
+            handle = self.revealed.get(author)
+            if handle is not None:
+                author = gettext("{pseudonym} · revealed: {handle}").format(
+                    pseudonym=isolate(author), handle=isolate(handle)
+                )
+            QTreeWidgetItem(group, [author, format_decimal(round(entry["score"], 3))])

@@ -83,9 +83,16 @@ class QtDiagramsDialog(QDialog):
         *,
         tz: tzinfo | None = None,
         clock: Callable[[], datetime] = utc_now,
+        may_export: Callable[[], bool] = lambda: True,
+        on_exported: Callable[[Path, str], None] = lambda path, tab: None,
     ) -> None:
+        """``may_export()`` asks whether the person at the desk may export (PNG, CSV): the
+        buttons are shown only then, checked each time the dialog is shown. ``on_exported``
+        hears of each file written (the audit record of exports)."""
         super().__init__(parent)
         self.setObjectName("diagramsDialog")
+        self.may_export = may_export
+        self.on_exported = on_exported
         self.terms = terminology
         self.loader = loader
         self.tz = tz
@@ -180,7 +187,14 @@ class QtDiagramsDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not event.spontaneous():
+            self.show_exports()
             self.reload()
+
+    def show_exports(self) -> None:
+        allowed = self.may_export()
+        for page in self.pages:
+            page.png_button.setVisible(allowed)
+            page.csv_button.setVisible(allowed)
 
     def done(self, result: int) -> None:
         self.stop()
@@ -255,7 +269,18 @@ class QtDiagramsDialog(QDialog):
     def _ask(
         self, index: int, suffix: str, filter_text: str, write: Callable[[int, Path], Path]
     ) -> None:
-        save_as(self, self._proposal(index, suffix), filter_text, lambda path: write(index, path))
+        if not self.may_export():
+            return
+        save_as(
+            self,
+            self._proposal(index, suffix),
+            filter_text,
+            lambda path: self._exported(write(index, path), index),
+        )
+
+    def _exported(self, path: Path, index: int) -> Path:
+        self.on_exported(path, TABS[index][1])
+        return path
 
     def _proposal(self, index: int, suffix: str) -> Path:
         """The tab's name and today's date in the operator's documents folder."""

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.replay.messages import ExerciseCommand, ExerciseStatus, ScenarioChoices
+from app.security.model import Permission
 from i18n import gettext, lazy_gettext
 from i18n.formatting import format_decimal, isolate
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
 from widgets.qt_exercise_score import QtExerciseScore
 from widgets.qt_panel import QtPanel
 
@@ -85,6 +87,20 @@ class QtExercisePanel(QtPanel):
         self._shown_scenario = ""
         self._layout()
         self._wire()
+        # Trainers run exercises; everyone else with the panel follows the score and time.
+        self.gate = PermissionGate(
+            context, self, refused=self._show_refusal, commands=(ExerciseCommand,)
+        )
+        for widget in (
+            self.scenario,
+            self.start_button,
+            self.stop_button,
+            self.play_button,
+            self.restart_button,
+            self.speed,
+        ):
+            self.gate.guard(widget, Permission.EXERCISES)
+        self.gate.on_change(self._enable)
         self.retranslate()
         self._show_status()
 
@@ -125,9 +141,14 @@ class QtExercisePanel(QtPanel):
         ]
 
     def stop(self) -> None:
+        self.gate.stop()
         for subscription in self._subscriptions:
             subscription.cancel()
         self._subscriptions = []
+
+    def _show_refusal(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.show()
 
     # --- commands --------------------------------------------------------------------------
     def _send(self, command: ExerciseCommand) -> None:
@@ -211,8 +232,10 @@ class QtExercisePanel(QtPanel):
         running = self.status.running
         self.start_button.setEnabled(self.scenario.count() > 0)
         self.stop_button.setEnabled(running)
-        for widget in (self.play_button, self.restart_button, self.slider):
+        for widget in (self.play_button, self.restart_button):
             widget.setEnabled(running)
+        # The slider shows where the exercise is to all; only a trainer can drag it.
+        self.slider.setEnabled(running and self.gate.allows(Permission.EXERCISES))
 
     # --- texts -----------------------------------------------------------------------------
     def retranslate(self) -> None:

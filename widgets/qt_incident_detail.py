@@ -41,6 +41,7 @@ class QtIncidentDetail(QWidget):
         super().__init__(parent)
         self.terms = terminology
         self.view: IncidentChanged | None = None
+        self.may_act = True  # the signed-in person may change incidents (set by the panel)
         self.title = QLabel(objectName="incidentTitle", wordWrap=True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.facts = QLabel(objectName="incidentFacts", wordWrap=True)
@@ -90,6 +91,14 @@ class QtIncidentDetail(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(self.body, 1)
 
+    def set_may_act(self, may_act: bool) -> None:
+        """Without the incidents permission the incident is shown, with nothing to press."""
+        self.may_act = may_act
+        self.commander.setVisible(may_act)
+        for widget in (self.log.note, self.log.add_note, self.tasks.title, self.tasks.add):
+            widget.setVisible(may_act)
+        self.show_view(self.view)
+
     def show_view(self, view: IncidentChanged | None) -> None:
         self.view = view
         self.empty.setVisible(view is None)
@@ -106,7 +115,7 @@ class QtIncidentDetail(QWidget):
         self.title.setStyleSheet(f"font-size: 15px; font-weight: bold; color: {style.colour};")
         possible = allowed(incident.state)
         for state, button in self.moves.items():
-            button.setVisible(state in possible)
+            button.setVisible(self.may_act and state in possible)
         self.log.show_entries(view.entries)
         self.tasks.show_tasks(view.tasks)
         self._show_alerts(view)

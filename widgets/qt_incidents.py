@@ -36,8 +36,10 @@ from app.incidents.messages import (
 )
 from app.messages import Selection
 from app.model import Alert
+from app.security.model import Permission
 from i18n import gettext, lazy_gettext
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
 from widgets.qt_incident_detail import QtIncidentDetail
 from widgets.qt_incident_list import COLUMN, VIEW_ROLE, IncidentListModel
 from widgets.qt_panel import QtPanel
@@ -68,6 +70,20 @@ class QtIncidentsPanel(QtPanel):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.notice)
         layout.addWidget(split, 1)
+        self.gate = PermissionGate(
+            context,
+            self,
+            refused=self._show_notice,
+            commands=(
+                SetIncidentState,
+                AssignCommander,
+                AddIncidentNote,
+                AddIncidentTask,
+                SetTaskDone,
+            ),
+        )
+        self.gate.on_change(self._on_permissions)
+        self._on_permissions()
         self.detail.sig_state.connect(self._on_state)
         self.detail.sig_commander.connect(self._on_commander)
         self.detail.sig_alert.connect(self._on_alert)
@@ -120,9 +136,16 @@ class QtIncidentsPanel(QtPanel):
             self.select_incident(self.model.view_at(0).incident.identifier)
 
     def _on_refused(self, batch: Sequence[IncidentCommandRefused]) -> None:
+        self._show_notice(batch[-1].message)
+
+    def _show_notice(self, message: str) -> None:
         rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
-        self.notice.setText(("\u200f" if rtl else "") + batch[-1].message)
+        self.notice.setText(("\u200f" if rtl else "") + message)
         self.notice.setVisible(True)
+
+    def _on_permissions(self) -> None:
+        """People without the incidents permission follow incidents; they do not run them."""
+        self.detail.set_may_act(self.gate.allows(Permission.INCIDENTS))
 
     def _on_alerts(self, batch: Sequence[Alert]) -> None:
         """Member alerts change (acknowledged, escalated) between incident updates."""
@@ -185,9 +208,7 @@ class QtIncidentsPanel(QtPanel):
         if view is not None:
             incident = view.incident
             self._send(
-                SetIncidentState(
-                    incident.identifier, state, self.context.operator, incident.version
-                )
+                SetIncidentState(incident.identifier, state, self.gate.user(), incident.version)
             )
 
     def _on_commander(self) -> None:
@@ -198,14 +219,14 @@ class QtIncidentsPanel(QtPanel):
             self,
             gettext("Incident commander"),
             gettext("Who commands this incident?"),
-            text=view.incident.commander or self.context.operator,
+            text=view.incident.commander or self.gate.user(),
         )
         if ok and name.strip():
             self._send(
                 AssignCommander(
                     view.incident.identifier,
                     name.strip(),
-                    self.context.operator,
+                    self.gate.user(),
                     view.incident.version,
                 )
             )
@@ -213,15 +234,15 @@ class QtIncidentsPanel(QtPanel):
     def _on_note(self, text: str) -> None:
         if self.detail.view is not None:
             incident_id = self.detail.view.incident.identifier
-            self._send(AddIncidentNote(incident_id, text, self.context.operator))
+            self._send(AddIncidentNote(incident_id, text, self.gate.user()))
 
     def _on_task_done(self, task_id: str, done: bool) -> None:
-        self._send(SetTaskDone(task_id, done, self.context.operator))
+        self._send(SetTaskDone(task_id, done, self.gate.user()))
 
     def _on_add_task(self, title: str) -> None:
         if self.detail.view is not None:
             incident_id = self.detail.view.incident.identifier
-            self._send(AddIncidentTask(incident_id, title, self.context.operator))
+            self._send(AddIncidentTask(incident_id, title, self.gate.user()))
 
     def _on_alert(self, alert_id: str) -> None:
         self.context.publish(Selection("alert", alert_id, origin=self.ID))
@@ -231,5 +252,6 @@ class QtIncidentsPanel(QtPanel):
         self.detail.retranslate()
 
     def stop(self) -> None:
+        self.gate.stop()
         for subscription in self._subscriptions:
             subscription.cancel()

@@ -7,12 +7,14 @@ so adding a panel never means editing this file.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
-from app.settings import ROLES
+from app.security.model import Permission, PermissionRefused
+from app.security.permissions import panel_allowed
 from i18n import LANGUAGES, current_language, gettext, lazy_gettext
 from widgets.facade import PanelContext
 from widgets.layouts import LayoutStore, RoleLayout, apply_role_layout, apply_role_sizes
@@ -21,25 +23,42 @@ from widgets.qt_diagrams import QtDiagramsDialog
 from widgets.qt_exercise_banner import QtExerciseBanner
 from widgets.qt_panel import QtPanel
 from widgets.qt_review_banner import QtReviewBanner
+from widgets.qt_session_lock import QtSessionLock, SessionControl
 from widgets.qt_sources_dialog import QtSourcesDialog
 from widgets.qt_status import QtStatusBar
+from widgets.qt_user_area import QtUserArea
+from widgets.roles import LAYOUTS
 
 log = logging.getLogger(__name__)
+
+REFUSAL_SHOWN_MS = 15_000
 
 ROLE_NAMES = {
     "operator": lazy_gettext("Operator"),
     "commander": lazy_gettext("Incident commander"),
     "trainer": lazy_gettext("Trainer"),
+    "viewer": lazy_gettext("External viewer"),
 }
 
 
 class QtMainWindow(QMainWindow):
     sig_language_requested = Signal(str)
     sig_role_changed = Signal(str)
+    # The person asks to sign out (status bar, menu, lock overlay): the application closes
+    # this window and asks for the next person.
+    sig_sign_out_requested = Signal()
+    sig_closed = Signal()  # after the layout is saved and the panels stopped
 
     def __init__(
-        self, context: PanelContext, role: str, layouts: LayoutStore, parent: QWidget | None = None
+        self,
+        context: PanelContext,
+        role: str,
+        layouts: LayoutStore,
+        parent: QWidget | None = None,
+        session: SessionControl | None = None,
     ) -> None:
+        """``role`` names the layout to open on; only the panels ``context.principal`` may
+        see are created. With ``session`` (the core's SecurityService) the window can lock."""
         super().__init__(parent)
         self.setObjectName("watchfloorMainWindow")
         self.setDockNestingEnabled(True)
@@ -63,8 +82,24 @@ class QtMainWindow(QMainWindow):
         self.review_banner = QtReviewBanner(context, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.review_banner)
         for panel_class in PANELS:
-            self._add_panel(panel_class(context, self))
+            if panel_allowed(context.principal, panel_class.ID):
+                self._add_panel(panel_class(context, self))
         self.setStatusBar(QtStatusBar(context, self))
+        self.user_area: QtUserArea | None = None
+        self.session_lock: QtSessionLock | None = None
+        # Set by the application before it closes the window itself (sign-out, quitting):
+        # only then does a locked window close.
+        self.closing = False
+        if context.principal is not None:
+            self.user_area = QtUserArea(context.principal, self)
+            self.user_area.sig_sign_out.connect(self.sig_sign_out_requested)
+            self.statusBar().insertPermanentWidget(0, self.user_area)  # before the clocks
+        self._refusals = context.subscribe(PermissionRefused, self._on_refused)
+        if session is not None:
+            self.session_lock = QtSessionLock(self, session, context)
+            self.session_lock.sig_sign_out.connect(self.sig_sign_out_requested)
+            if self.user_area is not None:
+                self.user_area.sig_lock.connect(self.session_lock.lock)
         self._build_menus()
         if not self.layouts.restore(self, role):
             self.apply_default_layout(role)
@@ -100,6 +135,16 @@ class QtMainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
+        self.lock_action = QAction(self, shortcut=QKeySequence("Ctrl+L"))
+        self.lock_action.setEnabled(self.session_lock is not None)
+        if self.session_lock is not None:
+            self.lock_action.triggered.connect(self.session_lock.lock)
+        self.file_menu.addAction(self.lock_action)
+        self.sign_out_action = QAction(self)
+        self.sign_out_action.setEnabled(self.context.principal is not None)
+        self.sign_out_action.triggered.connect(self.sig_sign_out_requested)
+        self.file_menu.addAction(self.sign_out_action)
+        self.file_menu.addSeparator()
         self.quit_action = QAction(self, shortcut=QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
@@ -118,7 +163,7 @@ class QtMainWindow(QMainWindow):
         self.layout_menu = self.view_menu.addMenu("")
         self.role_group = QActionGroup(self)
         self.role_actions: dict[str, QAction] = {}
-        for role in ROLES:
+        for role in LAYOUTS:
             action = QAction(self, checkable=True, checked=role == self.role)
             action.triggered.connect(lambda _=False, r=role: self.switch_role(r))
             self.role_group.addAction(action)
@@ -152,7 +197,13 @@ class QtMainWindow(QMainWindow):
             return None
         if self.diagrams_dialog is None:
             self.diagrams_dialog = QtDiagramsDialog(
-                self.context.terminology, self.context.load_stats, self
+                self.context.terminology,
+                self.context.load_stats,
+                self,
+                may_export=lambda: self.context.permits(Permission.EXPORT),
+                on_exported=lambda path, tab: self.context.audit_event(
+                    "export.diagram", path.name, {"tab": tab, "file": str(path)}
+                ),
             )
         self.diagrams_dialog.show()
         self.diagrams_dialog.raise_()
@@ -191,6 +242,8 @@ class QtMainWindow(QMainWindow):
         role_name = str(ROLE_NAMES[self.role])
         self.setWindowTitle(gettext("Watchfloor: {role}").format(role=role_name))
         self.file_menu.setTitle(gettext("&File"))
+        self.lock_action.setText(gettext("&Lock"))
+        self.sign_out_action.setText(gettext("Sign &out"))
         self.quit_action.setText(gettext("&Quit"))
         self.view_menu.setTitle(gettext("&View"))
         self.layout_menu.setTitle(gettext("&Layout"))
@@ -206,6 +259,12 @@ class QtMainWindow(QMainWindow):
         for panel_id, dock in self.docks.items():
             dock.setWindowTitle(str(self.panels[panel_id].TITLE))
 
+    def _on_refused(self, batch: Sequence[PermissionRefused]) -> None:
+        """The core refused an action this person may not take: said in the status bar for a
+        while, whichever panel the action came from (the panel may say it too). The message
+        covers the health lights only, never the person's name nor the clocks."""
+        self.statusBar().showMessage(batch[-1].message, REFUSAL_SHOWN_MS)
+
     def _show_about(self) -> None:
         QMessageBox.about(
             self,
@@ -219,6 +278,9 @@ class QtMainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.session_lock is not None and self.session_lock.locked and not self.closing:
+            event.ignore()  # a passer-by at a locked desk may not close the console
+            return
         self.layouts.save(self, self.role)
         for panel in self.panels.values():
             panel.stop()
@@ -228,4 +290,8 @@ class QtMainWindow(QMainWindow):
         status = self.statusBar()
         if isinstance(status, QtStatusBar):
             status.stop()
+        if self.session_lock is not None:
+            self.session_lock.stop()
+        self._refusals.cancel()
         super().closeEvent(event)
+        self.sig_closed.emit()

@@ -26,15 +26,18 @@ from app.map.served import MapResources
 from app.map.texts import page_texts
 from app.map.zones import (
     DeleteZone,
+    SaveZone,
     SiteSnapshot,
     ZoneRefused,
     ZoneRemoved,
 )
 from app.messages import Selection
 from app.model import Alert, Camera, Detection, Post, Sensor, Track, Zone, utc_now
+from app.security.model import Permission
 from app.timeline.messages import ReviewState
 from i18n import gettext, lazy_gettext
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
 from widgets.qt_map_bridge import QtMapBridge
 from widgets.qt_map_review import QtMapReview
 from widgets.qt_map_scheme import QtAppSchemeHandler, QtOfflineInterceptor
@@ -101,6 +104,11 @@ class QtMapPanel(QtPanel):
         self.zones = QtMapZones(
             context, self.feed, self.zone_editor, self._focus, self._show_problem
         )
+        self.gate = PermissionGate(
+            context, self, refused=self._show_problem, commands=(SaveZone, DeleteZone)
+        )
+        self.gate.on_change(self._apply_permissions)
+        self.zone_editor.set_allowed(self.gate.allows(Permission.CONFIGURE))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.review = QtMapReview(context.terminology, self.feed, self)
@@ -180,6 +188,7 @@ class QtMapPanel(QtPanel):
         if self._stopped:
             return
         self.ready = True
+        self._apply_permissions()
         self.feed.resend_all()
         self.review.resend()
         self.flush()
@@ -207,6 +216,13 @@ class QtMapPanel(QtPanel):
         self.flush()  # the object may still be waiting in the feed
         call = f"Watchfloor.focus({json.dumps(wanted.kind)}, {json.dumps(wanted.identifier)})"
         self.page.runJavaScript(call, 0)
+
+    def _apply_permissions(self) -> None:
+        """Zone drawing, editing and removing only for people who may configure."""
+        allowed = self.gate.allows(Permission.CONFIGURE)
+        self.zone_editor.set_allowed(allowed)
+        if self.ready:
+            self.run_js(f"Watchfloor.zoneTools({json.dumps(allowed)})")
 
     # --- text and life cycle ---------------------------------------------------------------
     def _show_problem(self, message: str) -> None:
@@ -243,6 +259,7 @@ class QtMapPanel(QtPanel):
         self.ready = False
         self._flush_timer.stop()
         self._expire_timer.stop()
+        self.gate.stop()
         for subscription in self._subscriptions:
             subscription.cancel()
         self._handler.stop()

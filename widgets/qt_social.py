@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMenu,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -23,13 +24,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.messages import Selection
+from app.security.model import Permission, UnmaskKind
 from app.social.messages import AuthorNetworkView, PostAnalysis, SocialSnapshot
 from i18n import N_, gettext, lazy_gettext
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
 from widgets.qt_author_network import QtAuthorNetwork
 from widgets.qt_panel import QtPanel
 from widgets.qt_post_delegate import QtPostDelegate
 from widgets.qt_social_model import COLUMN, ITEM_ROLE, SocialFeedModel, SocialFilter
+from widgets.qt_social_reveal import RevealedAuthors
+from widgets.qt_unmask_dialog import QtUnmaskDialog
 
 LANGUAGE_NAMES = {
     "en": N_("English"),
@@ -74,6 +79,12 @@ class QtSocialPanel(QtPanel):
             combo.currentIndexChanged.connect(self._apply_filter)
         self.search.textChanged.connect(self._apply_filter)
         self.table.doubleClicked.connect(self._on_double_click)
+        self.gate = PermissionGate(context, self)
+        self.revealed = RevealedAuthors(context, self)
+        self.revealed.sig_changed.connect(self._on_revealed)
+        self.reveal_dialogs: dict[str, QtUnmaskDialog] = {}  # open ones, by pseudonym
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_menu)
         self._subscriptions = [
             context.subscribe(PostAnalysis, self.model.add),
             context.subscribe(SocialSnapshot, self._on_snapshot),
@@ -110,6 +121,45 @@ class QtSocialPanel(QtPanel):
         if item is not None and item.post.point is not None:
             self.context.publish(Selection("post", item.post.identifier, origin=self.ID))
 
+    # --- revealing an author ------------------------------------------------------------------
+    def menu_at(self, index: QModelIndex) -> QMenu | None:
+        """The post's context menu: "Reveal author…" for people who may unmask, unless the
+        author is revealed already. ``None`` when there is nothing to offer."""
+        item = index.data(ITEM_ROLE) if index.isValid() else None
+        if item is None or not self.gate.allows(Permission.UNMASK):
+            return None
+        if self.revealed.get(item.post.author) is not None:
+            return None
+        menu = QMenu(self.table)
+        menu.setObjectName("socialPostMenu")
+        reveal = menu.addAction(gettext("Reveal author…"))
+        reveal.triggered.connect(lambda: self.reveal(item.post.author))
+        return menu
+
+    def _on_menu(self, where: QPoint) -> None:
+        menu = self.menu_at(self.table.indexAt(where))
+        if menu is not None:
+            menu.exec(self.table.viewport().mapToGlobal(where))
+            menu.deleteLater()
+
+    def reveal(self, pseudonym: str) -> QtUnmaskDialog:
+        """Opens (or brings forward) the unmask request for one pseudonym."""
+        known = self.reveal_dialogs.get(pseudonym)
+        if known is not None and known.isVisible():
+            known.raise_()
+            return known
+        dialog = QtUnmaskDialog(
+            self.context, UnmaskKind.AUTHOR, pseudonym, self.gate.user(), parent=self
+        )
+        dialog.destroyed.connect(lambda _=None, p=pseudonym: self.reveal_dialogs.pop(p, None))
+        self.reveal_dialogs[pseudonym] = dialog
+        dialog.show()
+        return dialog
+
+    def _on_revealed(self) -> None:
+        self.model.set_revealed(self.revealed.revealed)
+        self.network.set_revealed({p: r.handle for p, r in self.revealed.revealed.items()})
+
     def retranslate(self) -> None:
         language, score = self.language.currentData(), self.score.currentData()
         for combo in (self.language, self.score):
@@ -133,3 +183,7 @@ class QtSocialPanel(QtPanel):
     def stop(self) -> None:
         for subscription in self._subscriptions:
             subscription.cancel()
+        self.revealed.stop()
+        self.gate.stop()
+        for dialog in list(self.reveal_dialogs.values()):
+            dialog.close()

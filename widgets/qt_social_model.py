@@ -13,9 +13,11 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QColor, QFont
 
+from app.security.model import RevealedAuthor
 from app.social.messages import PostAnalysis
-from i18n import format_decimal, format_time, lazy_gettext
+from i18n import format_decimal, format_time, gettext, isolate, lazy_gettext
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 MAX_ROWS = 2_000  # the feed shows the recent flow; the store keeps everything
@@ -36,6 +38,8 @@ class SocialFeedModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: deque[PostAnalysis] = deque(maxlen=MAX_ROWS)
         self._index: dict[str, PostAnalysis] = {}
+        # Handles revealed under a granted unmask request, by pseudonym (see RevealedAuthors).
+        self.revealed: dict[str, RevealedAuthor] = {}
 
     def add(self, items: Sequence[PostAnalysis]) -> None:
         """New posts go on top; a post analysed again replaces its row."""
@@ -49,6 +53,12 @@ class SocialFeedModel(QAbstractTableModel):
             self._rows.appendleft(item)
             self._index[item.post.identifier] = item
         self.endResetModel()
+
+    def set_revealed(self, revealed: dict[str, RevealedAuthor]) -> None:
+        self.revealed = dict(revealed)
+        if self._rows:
+            column = COLUMN["author"]
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -73,10 +83,21 @@ class SocialFeedModel(QAbstractTableModel):
         column = COLUMNS[index.column()][0]
         if role == ITEM_ROLE:
             return item
+        revealed = self.revealed.get(item.post.author) if column == "author" else None
         if role == Qt.ItemDataRole.DisplayRole:
-            return _text(item, column)
+            return _text(item, column) if revealed is None else _revealed_text(item, revealed)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if revealed is not None:
+                return gettext("Revealed to you until {time}; hidden again then.").format(
+                    time=format_time(revealed.until.astimezone(), "short")
+                )
             return _explanation(item)
+        if revealed is not None and role == Qt.ItemDataRole.ForegroundRole:
+            return QColor("#c62828")
+        if revealed is not None and role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column in ("threat", "hate"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -93,6 +114,15 @@ def _text(item: PostAnalysis, column: str) -> str:
     if column in ("threat", "hate"):
         return format_decimal(round(float(analysis.get(f"{column}_score", 0.0)), 2))
     return item.post.text
+
+
+def _revealed_text(item: PostAnalysis, revealed: RevealedAuthor) -> str:
+    """The pseudonym stays; the handle is added beside it and marked as revealed."""
+    return gettext("{platform} · {pseudonym} · revealed: {handle}").format(
+        platform=item.post.platform,
+        pseudonym=isolate(item.post.author),
+        handle=isolate(revealed.handle),
+    )
 
 
 def _explanation(item: PostAnalysis) -> str:

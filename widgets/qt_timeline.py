@@ -24,9 +24,18 @@ from PySide6.QtWidgets import QMenu, QSplitter, QVBoxLayout, QWidget
 
 from app.messages import ReviewCursor, Selection
 from app.model import Alert
-from app.timeline.messages import TimelineAppend, TimelineEvent, TimelineQuery, TimelineWindow
+from app.security.model import Permission
+from app.timeline.messages import (
+    AddBookmark,
+    DeleteBookmark,
+    TimelineAppend,
+    TimelineEvent,
+    TimelineQuery,
+    TimelineWindow,
+)
 from i18n import gettext, lazy_gettext
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
 from widgets.qt_panel import QtPanel
 from widgets.qt_timeline_bar import QtTimelineBar
 from widgets.qt_timeline_bookmarker import QtBookmarker
@@ -61,6 +70,12 @@ class QtTimelinePanel(QtPanel):
         self.bookmark_list = QtBookmarkList(self)
         self.bookmark_list.hide()
         self.bookmarker = QtBookmarker(context, self.data, self.bar, self.bookmark_list, self)
+        self.gate = PermissionGate(
+            context, self, refused=self.bar.show_notice, commands=(AddBookmark, DeleteBookmark)
+        )
+        self.gate.guard(self.bar.bookmark, Permission.BOOKMARK)
+        self.gate.on_change(self._on_permissions)
+        self._on_permissions()
         self.following = True
         self.cursor: float | None = None
         self._alert_times: dict[str, float] = {}
@@ -321,8 +336,13 @@ class QtTimelinePanel(QtPanel):
             side = min(max(LIST_WIDTH, width // 4), width // 2)
             self.splitter.setSizes([width - side, side])
 
+    def _on_permissions(self) -> None:
+        self.bookmark_list.may_delete = self.gate.allows(Permission.BOOKMARK)
+
     def add_bookmark(self, at: float | None = None) -> None:
         """Asks for a note for a bookmark at ``at``, else at the cursor, else now."""
+        if not self.gate.allows(Permission.BOOKMARK):
+            return
         moment = at if at is not None else self.cursor if self.cursor is not None else time.time()
         self.bookmarker.ask(moment)
 
@@ -336,8 +356,11 @@ class QtTimelinePanel(QtPanel):
         review.triggered.connect(lambda: self.review_at(t))
         mark = QAction(gettext("Add bookmark here..."), menu)
         mark.triggered.connect(lambda: self.add_bookmark(t))
-        menu.addActions([review, mark])
-        if event is not None and event.kind == "bookmark":
+        menu.addAction(review)
+        may_bookmark = self.gate.allows(Permission.BOOKMARK)
+        if may_bookmark:
+            menu.addAction(mark)
+        if may_bookmark and event is not None and event.kind == "bookmark":
             delete = QAction(gettext("Delete bookmark"), menu)
             delete.triggered.connect(lambda: self.bookmarker.delete(event.identifier))
             menu.addAction(delete)
@@ -380,6 +403,7 @@ class QtTimelinePanel(QtPanel):
         self.view.update()
 
     def stop(self) -> None:
+        self.gate.stop()
         for subscription in self._subscriptions:
             subscription.cancel()
         self._live_timer.stop()

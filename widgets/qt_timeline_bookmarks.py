@@ -74,6 +74,7 @@ class QtBookmarkList(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timelineBookmarks")
+        self.may_delete = True  # the signed-in person may change bookmarks (set by the panel)
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.setColumnCount(3)
@@ -122,7 +123,9 @@ class QtBookmarkList(QTreeWidget):
         seek.triggered.connect(lambda: self.sig_seek.emit(moment))
         delete = QAction(gettext("Delete bookmark"), menu)
         delete.triggered.connect(lambda: self.sig_delete.emit(identifier))
-        menu.addActions([seek, delete])
+        menu.addAction(seek)
+        if self.may_delete:
+            menu.addAction(delete)
         menu.aboutToHide.connect(menu.deleteLater)
         return menu
 

@@ -25,15 +25,24 @@ from PySide6.QtWidgets import (
 from app.alerts.service import AlertSnapshot
 from app.messages import Selection
 from app.model import Alert
+from app.security.model import Permission
 from app.timeline.messages import ReviewState
-from app.video.messages import CameraStatus, MarkDetection, VideoCameras
+from app.video.messages import (
+    CameraStatus,
+    MarkDetection,
+    SelectModel,
+    SetFaceBlur,
+    VideoCameras,
+)
 from i18n import format_decimal, gettext, lazy_gettext, ngettext
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
 from widgets.qt_panel import QtPanel
 from widgets.qt_video_grid import TILE_CHOICES, QtVideoGrid
 from widgets.qt_video_menu import TileCommands
 from widgets.qt_video_review import QtVideoReview
 from widgets.qt_video_snapshot import CueBook, QtVideoSnapshot, VideoCue
+from widgets.qt_video_unmask import FacesGrants
 
 DISPLAY_MS = 40  # 25 Hz: enough for any camera we show, whatever rate the pipeline runs at
 
@@ -77,7 +86,13 @@ class QtVideoPanel(QtPanel):
         self.grid = QtVideoGrid(context.terminology, self)
         self.snapshot = QtVideoSnapshot(context.terminology, self)
         self.stack = CurrentPageStack(self)
-        self.menus = TileCommands(self, context, self._notify)
+        self.gate = PermissionGate(
+            context, self, refused=self._notify, commands=(SetFaceBlur, SelectModel, MarkDetection)
+        )
+        self.menus = TileCommands(self, context, self._notify, self.gate)
+        self.faces = FacesGrants(context, self.grid)
+        for button in (self.snapshot.true_button, self.snapshot.false_button):
+            self.gate.guard(button, Permission.TRIAGE)
         self.review = QtVideoReview(self.grid, context.video)
         self._layout()
         self._timer = QTimer(self, interval=DISPLAY_MS)
@@ -147,6 +162,7 @@ class QtVideoPanel(QtPanel):
         self.menus.cameras = {camera.camera_id: camera for camera in latest.cameras}
         self.menus.models = latest.models
         self.grid.set_cameras(latest.cameras)
+        self.faces.apply()
         for camera_id, tile in self.grid.tiles.items():
             status = self.statuses.get(camera_id)
             if status is not None and tile.status is not status:
@@ -213,7 +229,7 @@ class QtVideoPanel(QtPanel):
             dock.raise_()
 
     def _on_mark(self, alert_id: str, true_positive: bool) -> None:
-        self.context.commands(MarkDetection(alert_id, true_positive, by=self.context.operator))
+        self.context.commands(MarkDetection(alert_id, true_positive, by=self.gate.user()))
 
     def _notify(self, text: str) -> None:
         """Shows a problem above the tiles; an empty text clears it."""
@@ -277,3 +293,6 @@ class QtVideoPanel(QtPanel):
             subscription.cancel()
         self.snapshot.stop()
         self.review.stop()
+        self.faces.stop()
+        self.menus.stop()
+        self.gate.stop()

@@ -1,8 +1,10 @@
 """A tile's context menu: which detection model the camera runs, and the face-blur switch.
 
 Models are listed with their validation metrics so an operator can see whether a fine-tuned
-version is better before switching a camera to it. Lifting the face blur asks for a reason
-first (GDPR: the switch is explicit and logged); blurring again asks for nothing.
+version is better before switching a camera to it; only people who may configure the console
+see them. Faces are never unblurred from the menu: "Show faces…" opens an unmask request (a
+purpose, a time limit and, where the policy says so, a second person's approval) and is offered
+only to people with the unmask permission. Blurring again asks for nothing and is always there.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QActionGroup
-from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
+from app.security.model import Permission, UnmaskKind
 from app.video.messages import CameraInfo, ModelVersion, SelectModel, SetFaceBlur
 from i18n import N_, format_datetime, format_decimal, gettext
 from widgets.facade import PanelContext
+from widgets.permission_gate import PermissionGate
+from widgets.qt_unmask_dialog import QtUnmaskDialog
 
 # How each metric is called in the menu; mAP is a name, not a word to translate.
 METRIC_NAMES = (
@@ -53,12 +58,30 @@ def build_tile_menu(
     parent: QWidget,
     camera: CameraInfo,
     models: Sequence[ModelVersion],
-    choose_model: Callable[[str | None], None],
-    set_blur: Callable[[bool], None],
+    choose_model: Callable[[str | None], None] | None,
+    blur: Callable[[], None],
+    show_faces: Callable[[], None] | None,
 ) -> QMenu:
-    """The menu for one camera; ``choose_model(None)`` means the built-in OpenCV detectors."""
+    """The menu for one camera; ``choose_model(None)`` means the built-in OpenCV detectors.
+    A ``None`` callable leaves its entries out (the person may not use them)."""
     menu = QMenu(parent)
     menu.setObjectName("videoTileMenu")
+    if choose_model is not None:
+        _model_menu(menu, camera, models, choose_model)
+        menu.addSeparator()
+    if not camera.blurred:
+        menu.addAction(gettext("Blur faces")).triggered.connect(blur)
+    elif show_faces is not None:
+        menu.addAction(gettext("Show faces…")).triggered.connect(show_faces)
+    return menu
+
+
+def _model_menu(
+    menu: QMenu,
+    camera: CameraInfo,
+    models: Sequence[ModelVersion],
+    choose_model: Callable[[str | None], None],
+) -> None:
     submenu = menu.addMenu(gettext("Detection model"))
     submenu.setToolTipsVisible(True)
     group = QActionGroup(submenu)
@@ -78,36 +101,37 @@ def build_tile_menu(
         )
         action.triggered.connect(lambda _=False, v=model.version: choose_model(v))
         group.addAction(action)
-    menu.addSeparator()
-    if camera.blurred:
-        faces = menu.addAction(gettext("Show faces…"))
-        faces.triggered.connect(lambda: set_blur(False))
-    else:
-        faces = menu.addAction(gettext("Blur faces"))
-        faces.triggered.connect(lambda: set_blur(True))
-    return menu
 
 
 class TileCommands:
     """Turns a tile menu's choices into the core's commands for the panel's cameras."""
 
     def __init__(
-        self, parent: QWidget, context: PanelContext, notify: Callable[[str], None]
+        self,
+        parent: QWidget,
+        context: PanelContext,
+        notify: Callable[[str], None],
+        gate: PermissionGate | None = None,
     ) -> None:
         self.parent, self.context, self.notify = parent, context, notify
+        self.gate = gate or PermissionGate(context, parent)
         self.cameras: dict[str, CameraInfo] = {}
         self.models: tuple[ModelVersion, ...] = ()
+        self.dialogs: dict[str, QtUnmaskDialog] = {}  # open unmask dialogs, by camera
 
     def menu(self, camera_id: str) -> QMenu | None:
         camera = self.cameras.get(camera_id)
         if camera is None:
             return None
+        configure = self.gate.allows(Permission.CONFIGURE)
+        unmask = self.gate.allows(Permission.UNMASK)
         return build_tile_menu(
             self.parent,
             camera,
             self.models,
-            lambda version: self.select_model(camera_id, version),
-            lambda blurred: self.set_blur(camera_id, blurred),
+            (lambda version: self.select_model(camera_id, version)) if configure else None,
+            lambda: self.blur(camera_id),
+            (lambda: self.show_faces(camera_id)) if unmask else None,
         )
 
     def open(self, camera_id: str, where: QPoint) -> None:
@@ -117,24 +141,33 @@ class TileCommands:
             menu.deleteLater()
 
     def select_model(self, camera_id: str, version: str | None) -> None:
-        self.context.commands(SelectModel(camera_id, version, by=self.context.operator))
+        self.context.commands(SelectModel(camera_id, version, by=self.gate.user()))
 
-    def set_blur(self, camera_id: str, blurred: bool) -> None:
-        reason = ""
-        if not blurred:
-            camera = self.cameras.get(camera_id)
-            reason, ok = QInputDialog.getText(
-                self.parent,
-                gettext("Show faces"),
-                gettext("Why must faces be shown on {camera}? The reason is logged.").format(
-                    camera=camera.name if camera is not None else camera_id
-                ),
-            )
-            if not ok:
-                return
-            reason = reason.strip()
-            if not reason:
-                self.notify(gettext("Faces stay blurred: a reason is required."))
-                return
+    def blur(self, camera_id: str) -> None:
         self.notify("")
-        self.context.commands(SetFaceBlur(camera_id, blurred, reason, by=self.context.operator))
+        self.context.commands(SetFaceBlur(camera_id, True, "", by=self.gate.user()))
+
+    def show_faces(self, camera_id: str) -> QtUnmaskDialog:
+        """Opens (or brings forward) the unmask request for this camera's faces."""
+        open_dialog = self.dialogs.get(camera_id)
+        if open_dialog is not None and open_dialog.isVisible():
+            open_dialog.raise_()
+            open_dialog.activateWindow()
+            return open_dialog
+        camera = self.cameras.get(camera_id)
+        dialog = QtUnmaskDialog(
+            self.context,
+            UnmaskKind.FACES,
+            camera_id,
+            self.gate.user(),
+            target_name=camera.name if camera is not None else "",
+            parent=self.parent,
+        )
+        dialog.destroyed.connect(lambda _=None, c=camera_id: self.dialogs.pop(c, None))
+        self.dialogs[camera_id] = dialog
+        dialog.show()
+        return dialog
+
+    def stop(self) -> None:
+        for dialog in list(self.dialogs.values()):
+            dialog.close()

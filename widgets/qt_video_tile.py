@@ -8,6 +8,7 @@ never mirrored for right-to-left languages; only the header strip and the badges
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -26,10 +27,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QStyle, QWidget
 
 from app.messages import HealthState
+from app.model import utc_now
 from app.terminology import Terminology
 from app.video.display import DisplayFrame, Overlay
 from app.video.messages import CameraInfo, CameraStatus
 from i18n import format_decimal, gettext, isolate
+from widgets.unmask_texts import countdown
 
 if TYPE_CHECKING:
     from widgets.qt_video_review import ReviewPicture
@@ -38,6 +41,7 @@ NEUTRAL = QColor("#b0bec5")
 ZONE = QColor("#ffca28")
 LINE = QColor("#4dd0e1")
 CUED = QColor("#4fc3f7")
+UNMASKED = QColor("#d50000")
 SHADE = QColor(0, 0, 0, 170)
 HEADER_H = 22
 # Below this picture height (pixels) only alerting boxes are labelled.
@@ -83,6 +87,7 @@ class QtVideoTile(QWidget):
         self._pixels: np.ndarray | None = None  # what ``image`` points into
         self.cued = False
         self.review: ReviewPicture | None = None  # review mode: the recorded picture instead
+        self.unmasked_until: datetime | None = None  # faces shown under an unmask grant
         self.setObjectName(f"videoTile-{camera.camera_id}")
         self.setMinimumSize(80, 48)  # nine of them still fit a short dock
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -108,6 +113,12 @@ class QtVideoTile(QWidget):
     def set_review(self, picture: ReviewPicture | None) -> None:
         self.review = picture
         self.update()
+
+    def set_unmasked(self, until: datetime | None) -> None:
+        """Faces are shown under a granted unmask request until ``until`` (None: they are not)."""
+        if until != self.unmasked_until:
+            self.unmasked_until = until
+            self.update()
 
     def set_cued(self, cued: bool) -> None:
         self.cued = cued
@@ -161,6 +172,7 @@ class QtVideoTile(QWidget):
         self._paint_header(painter)
         self._paint_privacy(painter)
         self._paint_health(painter)
+        self._paint_unmasked(painter)
         if self.cued:
             painter.setPen(QPen(CUED, 3))
             painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
@@ -265,6 +277,31 @@ class QtVideoTile(QWidget):
         painter.fillRect(badge, SHADE if blurred else QColor("#b71c1c"))
         painter.setPen(QColor("#ffffff"))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    def unmasked_text(self) -> str:
+        """``FACES VISIBLE · 04:59`` while an unmask grant runs, else empty."""
+        if self.unmasked_until is None:
+            return ""
+        left = max(0, int((self.unmasked_until - utc_now()).total_seconds() + 0.999))
+        return gettext("FACES VISIBLE · {time}").format(time=countdown(left))
+
+    def _paint_unmasked(self, painter: QPainter) -> None:
+        """A red band across the top of the picture, hard to miss on any tile size: the
+        picture shows people's faces, and for how much longer."""
+        text = self.unmasked_text()
+        if not text:
+            return
+        painter.save()
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        band = QRect(0, HEADER_H, self.width(), metrics.height() + 2 * PAD)
+        painter.fillRect(band, UNMASKED)
+        painter.setPen(QPen(QColor("#ffffff"), 2))
+        painter.drawRect(band.adjusted(1, 1, -2, -2))
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
     def _paint_health(self, painter: QPainter) -> None:
         """A down camera's picture is dimmed under the message; a degraded one gets a band."""

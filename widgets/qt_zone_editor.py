@@ -25,6 +25,7 @@ class QtZoneEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("zoneEditor")
         self.zone: Zone | None = None
+        self.allowed = True  # the signed-in person may change zones (configure)
         self._label = QLabel(self)
         self.name = QLineEdit(self, maxLength=NAME_LIMIT)
         self.kind = QComboBox(self)
@@ -41,7 +42,15 @@ class QtZoneEditor(QWidget):
         self.retranslate()
         self.hide()
 
+    def set_allowed(self, allowed: bool) -> None:
+        """Without the configure permission no zone opens here: zones are looked at only."""
+        self.allowed = allowed
+        if not allowed:
+            self.hide()
+
     def show_zone(self, zone: Zone, focus: bool = False) -> None:
+        if not self.allowed:
+            return
         self.zone = zone
         self.name.setText(zone.name)
         index = self.kind.findData(zone.kind)

@@ -5,25 +5,37 @@ thread. The bridge collects hub batches under a lock and wakes the GUI thread wi
 signal, whatever the data rate; the GUI thread then re-publishes everything collected on a
 GUI-side hub in one batch. A burst of thousands of records therefore costs one wake-up, and the
 publishing worker never waits for the GUI.
+
+An optional ``visible`` filter (the core's ``security.visible``) runs on each batch just before
+it is re-published, with the person signed in at that moment: nothing they may not see reaches
+a panel, and what was collected for the previous person is judged for the next one.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.hub import Hub, Subscription
 
+log = logging.getLogger(__name__)
+
+Filter = Callable[[Sequence[Any]], Sequence[Any]]
+
 
 class QtHubBridge(QObject):
     sig_pending = Signal()
 
-    def __init__(self, core_hub: Hub, parent: QObject | None = None) -> None:
+    def __init__(
+        self, core_hub: Hub, parent: QObject | None = None, visible: Filter | None = None
+    ) -> None:
         super().__init__(parent)
         self.gui_hub = Hub()
+        self.visible = visible
         self._lock = threading.Lock()
         self._pending: list[Any] = []
         self._subscription: Subscription | None = core_hub.subscribe(object, self._collect)
@@ -40,8 +52,26 @@ class QtHubBridge(QObject):
     def _on_pending(self) -> None:
         with self._lock:
             batch, self._pending = self._pending, []
+        if batch and self.visible is not None:
+            try:
+                batch = list(self.visible(batch))
+            except Exception:
+                # Fail closed: a broken filter must not show what it was meant to hide.
+                log.exception("The visibility filter failed; %d message(s) dropped", len(batch))
+                batch = []
         if batch:
             self.gui_hub.publish_batch(batch)
+
+    def renew_gui_hub(self) -> Hub:
+        """A fresh GUI-side hub for the next window: the closed window's panels and their
+        subscriptions are left behind with the old one, even before Python collects them."""
+        self.gui_hub = Hub()
+        return self.gui_hub
+
+    def deliver(self, batch: Sequence[Any]) -> None:
+        """Hands messages to the GUI side only (not to the core's subscribers), through the
+        same filter: e.g. fresh starting pictures for a window opened after a sign-out."""
+        self._collect(batch)
 
     def close(self) -> None:
         if self._subscription is not None:

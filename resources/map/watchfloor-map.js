@@ -581,6 +581,19 @@
     });
   }
 
+  // The zone tools are shown only to people who may configure the console: Python says so
+  // once the page is ready and at every change of person. Hiding them also ends any drawing,
+  // editing or removing under way.
+  WF.zoneTools = function (on) {
+    const pm = state.map.pm;
+    if (!on) {
+      pm.disableDraw();
+      pm.disableGlobalEditMode();
+      pm.disableGlobalRemovalMode();
+    }
+    if (pm.controlsVisible() !== Boolean(on)) pm.toggleControls();
+  };
+
   function geomanStrings() {
     return {
       tooltips: {

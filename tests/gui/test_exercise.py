@@ -14,7 +14,7 @@ from widgets.qt_exercise import SPEEDS, clock_text
 
 
 def open_trainer(make_console, qtbot, tmp_path: Path, language: str = "en"):
-    console = make_console(role="trainer", language=language)
+    console = make_console(role="trainer", language=language, user="trainer")
     console.window.resize(1400, 900)
     console.window.show()
     console.core.start()

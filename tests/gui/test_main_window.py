@@ -29,6 +29,8 @@ def test_every_declared_panel_is_a_dock_named_by_its_id(console: Console) -> Non
         "timeline",
         "incidents",
         "exercise",
+        "privacy",
+        "audit",
     }
     assert set(docks) == set(panel_ids())
     for panel_class in PANELS:
@@ -85,14 +87,14 @@ def test_layout_survives_a_restart_including_floating_panels(make_console, qtbot
 
 
 def test_an_unusable_saved_layout_falls_back_to_the_role_default(make_console, layouts) -> None:
-    layouts.folder.mkdir(parents=True)
+    layouts.for_user("supervisor").folder.mkdir(parents=True)
     for broken in (
         '{"layout_version": 1, "state": "@@@", "geometry": ""}',
         f'{{"layout_version": {LAYOUT_VERSION + 1}, "state": "", "geometry": ""}}',
         "not json at all",
         '{"layout_version": 1, "state": "AAAA", "geometry": "AAAA"}',
     ):
-        layouts.path("operator").write_text(broken)
+        layouts.for_user("supervisor").path("operator").write_text(broken)
         window = make_console().window
         window.show()
         assert window.dockWidgetArea(window.docks["map"]) == LEFT, broken
@@ -104,7 +106,7 @@ def test_switching_role_keeps_each_roles_own_arrangement(console: Console, layou
     window = console.window
     window.docks["video"].hide()
     window.switch_role("trainer")
-    assert layouts.path("operator").exists()
+    assert layouts.for_user("supervisor").path("operator").exists()
     assert window.docks["social"] in window.tabifiedDockWidgets(window.docks["map"])
     window.switch_role("operator")
     assert not window.docks["video"].isVisible()

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QInputDialog, QMenu
+from PySide6.QtWidgets import QMenu
 
 from app.hub import Hub
 from app.messages import HealthState, Selection
@@ -387,19 +387,17 @@ def test_the_model_menu_lists_versions_with_metrics_and_switches(rig):
     assert any("mAP50 0,81" in a.text() for a in french.actions()[0].menu().actions())
 
 
-def test_showing_faces_needs_a_reason_and_blurring_again_does_not(rig, monkeypatch):
+def test_showing_faces_asks_for_an_unmask_request_and_blurring_again_does_not(rig, qtbot):
     rig.hub.publish(cameras(4))
-    answers = iter([("  ", True), ("anything", False), ("court order 12", True)])
-    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kw: next(answers))
-    show = _menu_action(rig.panel.menus.menu("cam-0"), "Show faces…")
-    show.trigger()
-    assert rig.sent == [] and rig.panel.notice.text() == "Faces stay blurred: a reason is required."
-    assert not rig.panel.notice.isHidden()
-    show.trigger()  # cancelled
-    assert rig.sent == []
-    show.trigger()
-    assert rig.sent == [SetFaceBlur("cam-0", False, "court order 12", "op-7")]
-    assert rig.panel.notice.isHidden()
+    menu = rig.panel.menus.menu("cam-0")
+    texts = [a.text() for a in menu.actions()]
+    assert "Show faces…" in texts and not any("lift" in t.lower() for t in texts)
+    _menu_action(menu, "Show faces…").trigger()
+    dialog = rig.panel.menus.dialogs["cam-0"]
+    assert dialog.isVisible() and dialog.target == "cam-0"
+    assert rig.sent == []  # nothing is unblurred by the menu itself
+    dialog.close()
+    qtbot.waitUntil(lambda: "cam-0" not in rig.panel.menus.dialogs)
     assert _menu_action(rig.panel.menus.menu("cam-2"), "Show faces…") is None
     _menu_action(rig.panel.menus.menu("cam-2"), "Blur faces").trigger()
     assert rig.sent[-1] == SetFaceBlur("cam-2", True, "", "op-7")
