@@ -32,6 +32,7 @@ from app.hub import Hub
 from app.incidents.service import IncidentService
 from app.map.zones import ZoneRemoved
 from app.model import Detection, Track, Zone, utc_now
+from app.security.unmask import UnmaskService
 from app.storage import RecordStore
 from app.storage.codecs import TABLES, from_row
 from app.storage.listener import ChangeListener, Handler
@@ -48,7 +49,7 @@ class SharedRoom:
         hub: Hub,
         alerts: AlertRepository,
         incidents: IncidentService,
-        unmask: object | None = None,
+        unmask: UnmaskService | None = None,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -68,9 +69,8 @@ class SharedRoom:
             TABLES[Track].__tablename__: self._republish(Track),
             TABLES[Detection].__tablename__: self._republish(Detection),
         }
-        reload_unmask = getattr(self.unmask, "reload", None)
-        if callable(reload_unmask):
-            handlers["unmask"] = reload_unmask
+        if self.unmask is not None:
+            handlers["unmask"] = self.unmask.reload
         return handlers
 
     def resync_steps(self) -> list[Callable[[], None]]:

@@ -28,7 +28,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.hub import Hub
@@ -54,9 +53,8 @@ from app.security.model import (
 )
 from app.security.permissions import permits
 from app.security.sealing import Sealer, SealError
+from app.security.unmask_store import UnmaskStore
 from app.storage import RecordStore, StorageError
-from app.storage.changes import announce
-from app.storage.orm import UnmaskRequestRow
 from app.video.messages import SetFaceBlur
 from i18n import gettext as _
 
@@ -95,6 +93,7 @@ class UnmaskService:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
+        self.saved = UnmaskStore(store)
         self.hub = hub
         self.audit = audit
         self.security = security
@@ -155,11 +154,7 @@ class UnmaskService:
 
     def requests(self, states: Sequence[UnmaskState] = ()) -> list[UnmaskRequest]:
         """Stored requests, newest first (all, or those in ``states``)."""
-        query = select(UnmaskRequestRow).order_by(UnmaskRequestRow.requested.desc())
-        if states:
-            query = query.where(UnmaskRequestRow.state.in_([s.value for s in states]))
-        with self.store.session() as session:
-            return [_request(row) for row in session.scalars(query)]
+        return self.saved.requests(states)
 
     def _queue(self, job: object) -> None:
         with self._wake:
@@ -464,43 +459,21 @@ class UnmaskService:
         self.hub.publish(UnmaskChanged(request))
 
     def _reload(self, ids: Sequence[str]) -> None:
-        if not ids:
-            return
-        query = select(UnmaskRequestRow).where(UnmaskRequestRow.identifier.in_(list(ids)))
-        with self.store.session() as session:
-            found = [_request(row) for row in session.scalars(query)]
-        for request in found:
+        for request in self.saved.by_ids(ids):
             self._changed(request)
 
     def _load(self, identifier: str) -> UnmaskRequest:
-        with self.store.session() as session:
-            row = session.get(UnmaskRequestRow, identifier)
-            if row is None:
-                raise _RefusedError(_("No unmask request {id}.").format(id=identifier))
-            return _request(row)
+        request = self.saved.get(identifier)
+        if request is None:
+            raise _RefusedError(_("No unmask request {id}.").format(id=identifier))
+        return request
 
     def _insert(self, request: UnmaskRequest) -> None:
-        with self.store.session() as session, session.begin():
-            if session.get(UnmaskRequestRow, request.identifier) is not None:
-                raise _RefusedError(_("This unmask request exists already."))
-            session.add(UnmaskRequestRow(**_columns(request)))
-            announce(session, self.store.origin, "unmask", [request.identifier])
+        if not self.saved.insert(request):
+            raise _RefusedError(_("This unmask request exists already."))
 
     def _update(self, before: UnmaskRequest, after: UnmaskRequest) -> bool:
-        """Writes ``after`` if the row is still at ``before``'s version; False if not."""
-        values = _columns(after)
-        del values["identifier"]
-        with self.store.session() as session, session.begin():
-            result = session.execute(
-                update(UnmaskRequestRow)
-                .where(UnmaskRequestRow.identifier == before.identifier)
-                .where(UnmaskRequestRow.version == before.version)
-                .values(**values)
-            )
-            if result.rowcount != 1:
-                return False
-            announce(session, self.store.origin, "unmask", [before.identifier])
-        return True
+        return self.saved.update(before, after)
 
     def _audit(self, actor: str, action: str, request: UnmaskRequest, **extra: Any) -> None:
         detail: dict[str, Any] = {
@@ -516,39 +489,3 @@ class UnmaskService:
         self.audit.record(
             AuditEvent(actor, action, request.target, Outcome.OK, detail, self.workstation)
         )
-
-
-def _columns(request: UnmaskRequest) -> dict[str, Any]:
-    return {
-        "identifier": request.identifier,
-        "kind": request.kind.value,
-        "target": request.target,
-        "purpose": request.purpose,
-        "requested_by": request.requested_by,
-        "requested": request.requested,
-        "minutes": request.minutes,
-        "state": request.state.value,
-        "decided_by": request.decided_by,
-        "decided": request.decided,
-        "note": request.note,
-        "expires": request.expires,
-        "version": request.version,
-    }
-
-
-def _request(row: UnmaskRequestRow) -> UnmaskRequest:
-    return UnmaskRequest(
-        identifier=row.identifier,
-        kind=UnmaskKind(row.kind),
-        target=row.target,
-        purpose=row.purpose,
-        requested_by=row.requested_by,
-        requested=row.requested,
-        minutes=row.minutes,
-        state=UnmaskState(row.state),
-        decided_by=row.decided_by,
-        decided=row.decided,
-        note=row.note,
-        expires=row.expires,
-        version=row.version,
-    )
