@@ -5,9 +5,13 @@ inside other messages (the queue's starting picture, an incident's member alerts
 incidents' snapshot, the review picture) and as marks on the timeline: this filter applies the
 same judgement there, so that a window never holds an alert its person was not given.
 
-Two narrower rules follow the person's policy:
+Three narrower rules follow the person's policy:
 - cameras: someone whose roles name only some cameras (an external viewer names none) gets
   neither the others nor their status nor what their detectors saw;
+- layers: the map's layers a role may see ("detections", "tracks", "posts", "cameras",
+  "sensors", "zones"); a layer withheld is withheld everywhere (its records on the map, in
+  the feed and charts, its timeline lane), not only switched off on the map, where a person
+  could switch it on again;
 - shared scope (another organisation's external viewer): only the alerts shared with them and
   the map's fixed features; no raw feed (posts, detections, patrol tracks, sensor readings,
   operators' actions), which stays with the organisation that runs the tools.
@@ -24,18 +28,48 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from app.map.zones import SiteSnapshot
-from app.model import Alert, AlertAction, Camera, Detection, Observation, Post, Track
+from app.map.zones import SiteSnapshot, ZoneRemoved
+from app.model import (
+    Alert,
+    AlertAction,
+    Camera,
+    Detection,
+    Observation,
+    Post,
+    Sensor,
+    Track,
+    Zone,
+)
 from app.security.model import ALL, AlertScope, Principal
 from app.security.permissions import sees_camera
 from app.sensors.messages import SensorSnapshot
 from app.social.messages import SocialSnapshot
+from app.timeline.lanes import DETECTION_LANE, POST_LANE
 from app.timeline.messages import ReviewState, TimelineAppend, TimelineEvent, TimelineWindow
 from app.video.messages import CameraStatus
 
 REMEMBERED_ALERTS = 200_000  # ids let through, for the timeline's marks; oldest forgotten
 RAW_FEED = (Post, Detection, Track, Observation, AlertAction, SocialSnapshot, SensorSnapshot)
 SHARED_LANES = frozenset({"alerts-p1", "alerts-p2", "alerts-p3", "alerts-p4", "bookmarks"})
+# The map's layers as the policy names them: the records that make each one, the fields of the
+# map's and the review's pictures that hold them, and their timeline lane.
+LAYER_KINDS: dict[str, tuple[type, ...]] = {
+    "detections": (Detection,),
+    "tracks": (Track,),
+    "posts": (Post, SocialSnapshot),
+    "cameras": (Camera, CameraStatus),
+    "sensors": (Sensor, Observation, SensorSnapshot),
+    "zones": (Zone, ZoneRemoved),
+}
+PICTURE_FIELDS: dict[str, tuple[str, ...]] = {
+    "detections": ("detections",),
+    "tracks": ("tracks",),
+    "posts": ("posts",),
+    "cameras": ("cameras", "snapshots", "snapshot_times"),
+    "sensors": ("sensors", "observations"),
+    "zones": ("zones",),
+}
+LAYER_LANES = {"detections": DETECTION_LANE, "posts": POST_LANE}
 
 
 class Judge(Protocol):
@@ -68,6 +102,8 @@ class VisibilityFilter:
             return kept
         if ALL not in principal.cameras:
             kept = self._by_camera(principal, kept)
+        if ALL not in principal.layers:
+            kept = _by_layer(principal.layers, kept)
         if principal.alerts is AlertScope.SHARED:
             kept = [_shared_only(m) for m in kept if not isinstance(m, RAW_FEED)]
         if principal.alerts is not AlertScope.ALL:
@@ -176,6 +212,32 @@ def _note(seen: OrderedDict[str, None], alerts: Sequence[Alert], other: dict[str
         other.pop(alert.identifier, None)
     while len(seen) > REMEMBERED_ALERTS:
         seen.popitem(last=False)
+
+
+def _by_layer(layers: frozenset[str], messages: list[Any]) -> list[Any]:
+    """Drops the records of layers not in ``layers`` and narrows the pictures holding them."""
+    withheld = {layer for layer in LAYER_KINDS if layer not in layers}
+    if not withheld:
+        return messages
+    dropped = tuple(kind for layer in withheld for kind in LAYER_KINDS[layer])
+    lanes = {LAYER_LANES[layer] for layer in withheld if layer in LAYER_LANES}
+    out: list[Any] = []
+    for message in messages:
+        if isinstance(message, dropped):
+            continue
+        if isinstance(message, SiteSnapshot | ReviewState):
+            fields = {f for layer in withheld for f in PICTURE_FIELDS[layer]}
+            present = {f.name for f in dataclasses.fields(message)}
+            message = dataclasses.replace(message, **{f: () for f in fields & present})
+        elif isinstance(message, TimelineWindow | TimelineAppend) and lanes:
+            events = tuple(e for e in message.events if e.lane not in lanes)
+            if len(events) != len(message.events):
+                changes: dict[str, Any] = {"events": events}
+                if isinstance(message, TimelineWindow):
+                    changes["counts"] = ()
+                message = dataclasses.replace(message, **changes)
+        out.append(message)
+    return out
 
 
 def _shared_only(message: Any) -> Any:

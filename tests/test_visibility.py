@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from app.map.zones import SiteSnapshot
 from app.model import Camera, Category, Detection, Post, Priority, Status, Track
 from app.runtime import Core
 from app.settings import Settings
-from app.timeline.messages import TimelineEvent, TimelineWindow
+from app.timeline.messages import ReviewState, TimelineEvent, TimelineWindow
 from app.visibility import VisibilityFilter
 from tests.factories import T0, alert, one_of_each, signed_in
 
@@ -110,3 +111,42 @@ def test_someone_who_sees_everything_gets_everything_unchanged(core: Core) -> No
 
 def test_nobody_signed_in_gets_no_alert(core: Core) -> None:
     assert VisibilityFilter(core.security)([SECURITY, TRANSPORT]) == []
+
+
+class NarrowedLayers:
+    """The real service's judgement, for a person whose roles name only some map layers (no
+    bundled role does; a control room's own policy file may)."""
+
+    def __init__(self, core: Core, layers: frozenset[str]) -> None:
+        self.core = core
+        self.layers = layers
+
+    @property
+    def principal(self):  # -> Principal
+        return dataclasses.replace(self.core.security.principal, layers=self.layers)
+
+    def visible(self, messages):
+        return self.core.security.visible(messages)
+
+    def sees(self, alert_) -> bool:
+        return self.core.security.sees(alert_)
+
+
+def test_a_layer_withheld_is_withheld_from_every_panel(core: Core) -> None:
+    signed_in(core, "sue", ("supervisor",))
+    visible = VisibilityFilter(NarrowedLayers(core, frozenset({"cameras", "zones", "sensors"})))
+    records = one_of_each()
+    camera = next(r for r in records if isinstance(r, Camera))
+    track = next(r for r in records if isinstance(r, Track))
+    review = ReviewState(T0, alerts=(SECURITY,), tracks=(track,), snapshots=(("cam", "u"),))
+    out = visible([SECURITY, *records, SiteSnapshot((camera,), (), (), (track,)), review])
+    assert SECURITY in out and camera in out
+    assert not any(isinstance(m, Post | Detection | Track) for m in out)
+    site = next(m for m in out if isinstance(m, SiteSnapshot))
+    assert site.cameras == (camera,) and site.tracks == ()
+    shown = next(m for m in out if isinstance(m, ReviewState))
+    assert shown.alerts == (SECURITY,) and shown.tracks == () and shown.snapshots == (("cam", "u"),)
+    (timeline,) = visible(
+        [window(mark("detections", "detection", "d-1"), mark("alerts-p1", "alert", "security-1"))]
+    )
+    assert [e.identifier for e in timeline.events] == ["security-1"]
