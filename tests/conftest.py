@@ -97,8 +97,15 @@ def _active_qt_timers() -> list[object]:
     ]
 
 
+def _may_run_qt_timers(request: pytest.FixtureRequest) -> bool:
+    """Only the GUI tests (tests/gui, or a test asking for a QApplication) make Qt timers.
+    Looking for timers walks every live object; after the GUI tests have filled the heap that
+    cost every other test a quarter of a second, minutes over the suite."""
+    return "gui" in request.node.path.parts or bool({"qtbot", "qapp"} & set(request.fixturenames))
+
+
 @pytest.fixture(autouse=True)
-def no_leaked_threads_or_timers() -> Iterator[None]:
+def no_leaked_threads_or_timers(request: pytest.FixtureRequest) -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     deadline = time.monotonic() + THREAD_GRACE_S
@@ -106,7 +113,7 @@ def no_leaked_threads_or_timers() -> Iterator[None]:
     while leaked and time.monotonic() < deadline:
         time.sleep(0.05)
         leaked = [t for t in leaked if t.is_alive()]
-    timers = _active_qt_timers()
+    timers = _active_qt_timers() if _may_run_qt_timers(request) else []
     problems = [f"thread {t.name!r}" for t in leaked]
     problems += [f"active QTimer {t!r} (parent {t.parent()!r})" for t in timers]
     if problems:

@@ -91,7 +91,8 @@ class InactivityWatch(QObject):
         # Dialogs and floating docks are windows of their own: each is watched from the moment
         # it first has the keyboard focus.
         app = QGuiApplication.instance()
-        if isinstance(app, QGuiApplication) and self._enabled:
+        self._following_focus = isinstance(app, QGuiApplication) and self._enabled
+        if self._following_focus:
             app.focusWindowChanged.connect(self._watch_window)
 
     def watch(self, widget: QWidget) -> None:
@@ -119,7 +120,8 @@ class InactivityWatch(QObject):
     def close(self) -> None:
         self._timer.stop()
         app = QGuiApplication.instance()
-        if isinstance(app, QGuiApplication) and self._enabled:
+        if isinstance(app, QGuiApplication) and self._following_focus:
+            self._following_focus = False  # closed twice (window, then console): once only
             app.focusWindowChanged.disconnect(self._watch_window)
         for handle in self._watched:
             with contextlib.suppress(RuntimeError):  # its window may be gone already
