@@ -273,7 +273,10 @@ def _users(settings, args: argparse.Namespace) -> int:  # settings: app.settings
     )
     try:
         run_users(
-            settings.effective_database_url(), settings.workstation, settings.policy_file, request
+            settings.effective_database_url(),
+            settings.effective_workstation(),
+            settings.policy_file,
+            request,
         )
     except UsersRefusedError as exc:
         print(f"users: {exc}", file=sys.stderr)
@@ -313,11 +316,11 @@ def _audit_parser(commands) -> None:  # commands: argparse._SubParsersAction
 
 
 def _audit(settings, args: argparse.Namespace) -> int:  # settings: app.settings.Settings
-    from app.security.audit_cli import run_show, run_verify, workstation_of
+    from app.security.audit_cli import run_show, run_verify
     from app.security.audit_query import AuditFilter
 
     url = settings.effective_database_url()
-    workstation = workstation_of(getattr(settings, "workstation", ""))
+    workstation = settings.effective_workstation()
     if args.audit_command == "verify":
         intact = run_verify(url, workstation, sys.stdout, sys.stderr)
         return EXIT_OK if intact else EXIT_REFUSED
@@ -338,7 +341,6 @@ def _report(settings, args: argparse.Namespace) -> int:  # settings: app.setting
     from app.report import ReportError, ReportNotFoundError, ReportWriteError, write_report
     from app.report.collect import collect_exercise, collect_incident
     from app.report.render import check_output, report_language
-    from app.security.audit_cli import workstation_of
     from app.security.export_access import ExportRefusedError, export_access
     from app.security.redaction import redact_report
     from app.storage import RecordStore, create_engine_for, upgrade_schema
@@ -353,12 +355,12 @@ def _report(settings, args: argparse.Namespace) -> int:  # settings: app.setting
             subject = args.incident or args.exercise or "latest exercise"
             access = export_access(
                 store,
-                workstation_of(getattr(settings, "workstation", "")),
+                settings.effective_workstation(),
                 unredacted=args.unredacted,
                 acting_as=args.acting_as,
                 purpose=args.purpose,
-                policy_file=getattr(settings, "policy_file", ""),
-                directory=getattr(settings, "directory", {}),
+                policy_file=settings.policy_file,
+                directory=settings.directory,
                 target=subject,
             )
             if args.incident:
@@ -433,7 +435,6 @@ def _train_detector(args: argparse.Namespace) -> int:
 
 
 def _export_dataset(settings, args: argparse.Namespace) -> int:  # settings: Settings
-    from app.security.audit_cli import workstation_of
     from app.security.export_access import export_access
     from app.storage import RecordStore, create_engine_for, upgrade_schema
     from app.video.dataset import export_dataset
@@ -449,7 +450,7 @@ def _export_dataset(settings, args: argparse.Namespace) -> int:  # settings: Set
         # Pictures leave blurred (faces, and the heads of boxed people); on the record.
         access = export_access(
             store,
-            workstation_of(getattr(settings, "workstation", "")),
+            settings.effective_workstation(),
             unredacted=False,
             action="export.dataset",
         )

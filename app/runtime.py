@@ -7,7 +7,6 @@ runs the same code as the console on the desk.
 from __future__ import annotations
 
 import logging
-import socket
 from typing import Any
 
 from app.alerts.dedup import DedupRules
@@ -31,7 +30,7 @@ from app.replay.site import scenario_map_config
 from app.replay.tools import ExerciseConnectors
 from app.scenario.loader import load_scenario
 from app.scenario.model import ScenarioSpec
-from app.security.accounts import DEMO_PASSWORD, seed_demo_accounts
+from app.security.accounts import DEMO_PASSWORD, demo_accounts_enabled, seed_demo_accounts
 from app.security.audit import AuditLog
 from app.security.directory import directory_from_settings
 from app.security.model import (
@@ -81,7 +80,7 @@ class Core:
         upgrade_schema(self.engine)
         self.store = RecordStore(self.engine)
         # Who works at this desk, and the record of what they do (started first, stopped last).
-        self.workstation = settings.workstation or socket.gethostname()
+        self.workstation = settings.effective_workstation()
         self.audit = AuditLog(self.store, self.workstation)
         self.security = SecurityService(
             self.store,
@@ -91,7 +90,8 @@ class Core:
             self.workstation,
             directory_from_settings(settings.directory),
         )
-        self._seed_demo_accounts()
+        # Whether the demo accounts are in use here (the sign-in dialog then names them).
+        self.demo_accounts = self._seed_demo_accounts()
         self.terms = default_terminology()
         repository = AlertRepository(self.store)
         alerts = AlertPipeline(repository, self.terms, PriorityRules.load(), DedupRules())
@@ -176,10 +176,11 @@ class Core:
     def _plays_demo(self) -> bool:
         return self.settings.demo and not self.settings.sources and not self.settings.scenario
 
-    def _seed_demo_accounts(self) -> None:
-        """One demo account per role on a desk's own fresh database, never a shared one."""
+    def _seed_demo_accounts(self) -> bool:
+        """One demo account per role on a desk's own fresh database, never a shared one.
+        True when demo accounts are in use: seeded now, or one of them still enabled."""
         if self.settings.database_url or self.engine.dialect.name != "sqlite":
-            return
+            return False
         if seed_demo_accounts(self.security.accounts):
             log.warning(
                 "No accounts yet: demo accounts added (operator, supervisor, commander, "
@@ -187,6 +188,8 @@ class Core:
                 "'main.py users add' and disable these",
                 DEMO_PASSWORD,
             )
+            return True
+        return demo_accounts_enabled(self.security.accounts)
 
     def submit(self, command: object) -> None:
         """Checks the signed-in person may give ``command`` (a refusal is published as

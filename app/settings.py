@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -65,6 +66,10 @@ class Settings:
 
     def effective_database_url(self) -> str:
         return self.database_url or paths.default_database_url()
+
+    def effective_workstation(self) -> str:
+        """How this desk is named in the audit log and to the other workstations."""
+        return self.workstation or socket.gethostname()
 
 
 def migrate(document: dict[str, Any]) -> dict[str, Any]:

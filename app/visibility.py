@@ -41,7 +41,7 @@ from app.model import (
     Zone,
 )
 from app.security.model import ALL, AlertScope, Principal
-from app.security.permissions import sees_camera
+from app.security.permissions import sees_camera, sees_layer
 from app.sensors.messages import SensorSnapshot
 from app.social.messages import SocialSnapshot
 from app.timeline.lanes import DETECTION_LANE, POST_LANE
@@ -103,7 +103,7 @@ class VisibilityFilter:
         if ALL not in principal.cameras:
             kept = self._by_camera(principal, kept)
         if ALL not in principal.layers:
-            kept = _by_layer(principal.layers, kept)
+            kept = _by_layer(principal, kept)
         if principal.alerts is AlertScope.SHARED:
             kept = [_shared_only(m) for m in kept if not isinstance(m, RAW_FEED)]
         if principal.alerts is not AlertScope.ALL:
@@ -214,9 +214,10 @@ def _note(seen: OrderedDict[str, None], alerts: Sequence[Alert], other: dict[str
         seen.popitem(last=False)
 
 
-def _by_layer(layers: frozenset[str], messages: list[Any]) -> list[Any]:
-    """Drops the records of layers not in ``layers`` and narrows the pictures holding them."""
-    withheld = {layer for layer in LAYER_KINDS if layer not in layers}
+def _by_layer(principal: Principal, messages: list[Any]) -> list[Any]:
+    """Drops the records of layers ``principal`` may not see and narrows the pictures
+    holding them."""
+    withheld = {layer for layer in LAYER_KINDS if not sees_layer(principal, layer)}
     if not withheld:
         return messages
     dropped = tuple(kind for layer in withheld for kind in LAYER_KINDS[layer])

@@ -25,7 +25,7 @@ from app import settings as settings_module
 from app.bundled import read_text
 from app.gc_tuning import tune_for_long_runs
 from app.runtime import Core
-from app.security.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from app.security.accounts import DEMO_PASSWORD
 from app.security.model import Principal
 from app.settings import Settings
 from app.starting_picture import starting_picture
@@ -109,16 +109,7 @@ def start_console(app: QApplication, settings: Settings, layouts: LayoutStore) -
     core = Core(settings)
     # Every batch is judged for the person signed in when it reaches the GUI thread.
     bridge = QtHubBridge(core.hub, visible=VisibilityFilter(core.security))
-    return Console(core, bridge, languages, layouts, settings.role, demo_accounts_in_use(core))
-
-
-def demo_accounts_in_use(core: Core) -> bool:
-    """Whether the sign-in dialog may mention the demo accounts: only on a desk's own default
-    database (the core seeds them only there) that still holds one of them, enabled."""
-    if core.settings.database_url or core.engine.dialect.name != "sqlite":
-        return False
-    names = {username for username, *_ in DEMO_ACCOUNTS}
-    return any(a.username in names and not a.disabled for a in core.security.accounts.list())
+    return Console(core, bridge, languages, layouts, settings.role, core.demo_accounts)
 
 
 def open_window(console: Console, principal: Principal, layout: str | None = None) -> QtMainWindow:

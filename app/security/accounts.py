@@ -187,6 +187,12 @@ DEMO_ACCOUNTS = (
 )
 
 
+def demo_accounts_enabled(accounts: AccountStore) -> bool:
+    """Whether one of the demo accounts is still there and enabled."""
+    names = {username for username, *_ in DEMO_ACCOUNTS}
+    return any(a.username in names and not a.disabled for a in accounts.list())
+
+
 def seed_demo_accounts(accounts: AccountStore) -> bool:
     """Adds one demo account per role (password "demo") when there is no account at all.
     Only for a desk's own SQLite file: a shared database must never get known passwords.
